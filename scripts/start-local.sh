@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Brings up everything the sidecar needs on this machine and runs it in the foreground:
+# local OpenSearch (unless OPENSEARCH_URL is set), Redis (unless one answers at REDIS_URL),
+# index setup, a generated synthetic sample catalog loaded through enrichment, then the sidecar.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PORT="${PORT:-8080}"
+export SIDECAR_URL="${SIDECAR_URL:-http://127.0.0.1:${PORT}}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+relevance() { node bin/relevance.js "$@"; }
+
+[ -f dist/src/cli/main.js ] || npm run build
+
+if [ -z "${OPENSEARCH_URL:-}" ]; then
+  export OPENSEARCH_URL="$(relevance opensearch start)"
+fi
+echo "OpenSearch: ${OPENSEARCH_URL}" >&2
+
+if ! redis-cli -u "${REDIS_URL}" ping >/dev/null 2>&1; then
+  if command -v redis-server >/dev/null 2>&1; then
+    echo "starting redis-server on 127.0.0.1:6379" >&2
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  else
+    echo "Redis does not answer at ${REDIS_URL} and redis-server is not installed (apt-get install redis-server)" >&2
+    exit 1
+  fi
+fi
+
+relevance setup >/dev/null
+mkdir -p .local
+[ -f .local/sample-catalog.jsonl ] || relevance synthesize catalog --out .local/sample-catalog.jsonl --count 2000 >/dev/null
+
+relevance serve &
+server=$!
+trap 'kill "${server}" 2>/dev/null; wait "${server}" 2>/dev/null' INT TERM EXIT
+for _ in $(seq 1 50); do curl -fs "${SIDECAR_URL}/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+relevance load --catalog .local/sample-catalog.jsonl >&2
+echo "sidecar ready at ${SIDECAR_URL} — try: curl -s ${SIDECAR_URL}/v1/search -H 'content-type: application/json' -d '{\"q\":\"cordless drill\"}'" >&2
+wait "${server}"

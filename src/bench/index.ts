@@ -1,0 +1,2 @@
+export { measureLatency, percentile } from "./latency-run";
+export type { LatencySummary } from "./latency-run";

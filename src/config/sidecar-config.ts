@@ -1,0 +1,124 @@
+import { z } from "zod";
+
+/** How hybrid retrieval fuses the BM25 and kNN candidate lists. */
+export const FUSION_METHODS = ["minmax", "rrf"] as const;
+export type FusionMethod = (typeof FUSION_METHODS)[number];
+
+const HybridSchema = z.strictObject({
+  /** @defaultValue "minmax" */
+  fusion: z.enum(FUSION_METHODS).default("minmax"),
+  /** Weight of the min-max-normalized BM25 score. @defaultValue 0.5 */
+  bm25Weight: z.number().min(0).max(1).default(0.5),
+  /** Weight of the min-max-normalized kNN score. @defaultValue 0.5 */
+  knnWeight: z.number().min(0).max(1).default(0.5),
+  /** RRF constant k. @defaultValue 60 */
+  rrfK: z.number().int().positive().default(60),
+  /** Candidates fetched from each retriever before fusion. @defaultValue 100 */
+  candidates: z.number().int().min(10).max(1000).default(100),
+});
+
+const ConfigSchema = z.strictObject({
+  /** @defaultValue "http://127.0.0.1:9200" (env OPENSEARCH_URL) */
+  opensearchUrl: z.url().default("http://127.0.0.1:9200"),
+  /** Basic-auth user for OpenSearch, when the cluster has security enabled (env OPENSEARCH_USERNAME). */
+  opensearchUsername: z.string().optional(),
+  /** (env OPENSEARCH_PASSWORD) */
+  opensearchPassword: z.string().optional(),
+  /** @defaultValue "redis://127.0.0.1:6379" (env REDIS_URL) */
+  redisUrl: z.url().default("redis://127.0.0.1:6379"),
+  /** @defaultValue "127.0.0.1" (env HOST) */
+  host: z.string().default("127.0.0.1"),
+  /** @defaultValue 8080 (env PORT) */
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** @defaultValue "info" (env LOG_LEVEL) */
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Deadline for one OpenSearch call made by the sidecar itself. @defaultValue 2000 (env OPENSEARCH_TIMEOUT_MS) */
+  opensearchTimeoutMs: z.coerce.number().int().positive().default(2000),
+  /** Whole-request deadline for `/v1/search`. @defaultValue 1500 (env SEARCH_DEADLINE_MS) */
+  searchDeadlineMs: z.coerce.number().int().positive().default(1500),
+  /** Deadline for a proxied OpenSearch request (bulk loads can be slow). @defaultValue 60000 (env PROXY_TIMEOUT_MS) */
+  proxyTimeoutMs: z.coerce.number().int().positive().default(60000),
+  /** Largest JSON body accepted by `/v1/*`. @defaultValue "10mb" (env BODY_LIMIT) */
+  bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i).default("10mb"),
+  /** Largest `_bulk`/`_doc` body enriched on its way through the proxy. @defaultValue "100mb" (env BULK_BODY_LIMIT) */
+  bulkBodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i).default("100mb"),
+  /** Alias that the products index lives behind. @defaultValue "products" (env PRODUCTS_ALIAS) */
+  productsAlias: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default("products"),
+  /** Alias of the behaviour-events index. @defaultValue "events" (env EVENTS_ALIAS) */
+  eventsAlias: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default("events"),
+  /** Alias of the user-profiles index. @defaultValue "profiles" (env PROFILES_ALIAS) */
+  profilesAlias: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default("profiles"),
+  /** Where trained models live. @defaultValue "rerankers" (env MODELS_DIR) */
+  modelsDir: z.string().default("rerankers"),
+  /** Vector dimension of the embedding field when no model is active. @defaultValue 64 (env EMBEDDING_DIMENSION) */
+  embeddingDimension: z.coerce.number().int().min(2).max(4096).default(64),
+  hybrid: HybridSchema.default(HybridSchema.parse({})),
+});
+
+export type SidecarConfig = Readonly<z.infer<typeof ConfigSchema>>;
+export type ConfigOverrides = z.input<typeof ConfigSchema>;
+
+/** Environment variable → config key, for everything read from the environment. */
+const ENV_KEYS = {
+  OPENSEARCH_URL: "opensearchUrl",
+  OPENSEARCH_USERNAME: "opensearchUsername",
+  OPENSEARCH_PASSWORD: "opensearchPassword",
+  REDIS_URL: "redisUrl",
+  HOST: "host",
+  PORT: "port",
+  LOG_LEVEL: "logLevel",
+  OPENSEARCH_TIMEOUT_MS: "opensearchTimeoutMs",
+  SEARCH_DEADLINE_MS: "searchDeadlineMs",
+  PROXY_TIMEOUT_MS: "proxyTimeoutMs",
+  BODY_LIMIT: "bodyLimit",
+  BULK_BODY_LIMIT: "bulkBodyLimit",
+  PRODUCTS_ALIAS: "productsAlias",
+  EVENTS_ALIAS: "eventsAlias",
+  PROFILES_ALIAS: "profilesAlias",
+  MODELS_DIR: "modelsDir",
+  EMBEDDING_DIMENSION: "embeddingDimension",
+  HYBRID_FUSION: "hybrid.fusion",
+  HYBRID_BM25_WEIGHT: "hybrid.bm25Weight",
+  HYBRID_KNN_WEIGHT: "hybrid.knnWeight",
+  HYBRID_RRF_K: "hybrid.rrfK",
+  HYBRID_CANDIDATES: "hybrid.candidates",
+} as const;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Reads the sidecar's configuration once: defaults, then the environment, then explicit overrides
+ * (tests and CLI flags). Unknown override keys are rejected; the result is deeply frozen.
+ */
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): SidecarConfig {
+  const fromEnv: Record<string, unknown> = {};
+  const hybridFromEnv: Record<string, unknown> = {};
+  for (const [variable, key] of Object.entries(ENV_KEYS)) {
+    const value = env[variable];
+    if (value === undefined || value === "") continue;
+    if (key.startsWith("hybrid.")) {
+      const field = key.slice("hybrid.".length);
+      hybridFromEnv[field] = field === "fusion" ? value : Number(value);
+    } else {
+      fromEnv[key] = value;
+    }
+  }
+  const hybrid = { ...hybridFromEnv, ...(overrides.hybrid ?? {}) };
+  const parsed = ConfigSchema.safeParse({ ...fromEnv, ...overrides, hybrid });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  }
+  const config = { ...parsed.data, opensearchUrl: parsed.data.opensearchUrl.replace(/\/+$/, "") };
+  return deepFreeze(config);
+}

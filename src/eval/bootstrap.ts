@@ -1,0 +1,41 @@
+import { seededRandom } from "../shared/seeded-random";
+
+export interface BootstrapOptions {
+  /** @defaultValue 10000 */
+  readonly resamples?: number;
+  /** @defaultValue 0.95 */
+  readonly confidence?: number;
+  /** Seed of the resampling RNG; the same seed gives the same interval. @defaultValue 42 */
+  readonly seed?: number;
+}
+
+/** Linear interpolation between order statistics (R's type 7, numpy's default). */
+function quantile(sorted: readonly number[], p: number): number {
+  const position = (sorted.length - 1) * p;
+  const below = Math.floor(position);
+  const low = sorted[below] ?? 0;
+  const high = sorted[Math.min(below + 1, sorted.length - 1)] ?? low;
+  return low + (high - low) * (position - below);
+}
+
+/**
+ * Percentile-bootstrap confidence interval for the mean of `values` (e.g. per-query paired differences):
+ * resample the queries with replacement, take each resample's mean, read off the tail percentiles.
+ * Returns undefined for an empty list.
+ */
+export function bootstrapMeanInterval(values: readonly number[], options: BootstrapOptions = {}): [number, number] | undefined {
+  const n = values.length;
+  if (n === 0) return undefined;
+  const resamples = options.resamples ?? 10_000;
+  const confidence = options.confidence ?? 0.95;
+  const random = seededRandom(options.seed ?? 42);
+  const means = new Array<number>(resamples);
+  for (let r = 0; r < resamples; r += 1) {
+    let sum = 0;
+    for (let i = 0; i < n; i += 1) sum += values[Math.floor(random() * n)] ?? 0;
+    means[r] = sum / n;
+  }
+  means.sort((a, b) => a - b);
+  const tail = (1 - confidence) / 2;
+  return [quantile(means, tail), quantile(means, 1 - tail)];
+}

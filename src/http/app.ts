@@ -1,0 +1,69 @@
+import express, { type Express } from "express";
+import { type Redis } from "ioredis";
+import { pinoHttp } from "pino-http";
+import { type Logger } from "pino";
+import { type SidecarConfig } from "../config";
+import { NotFoundError } from "../errors";
+import { type EnrichService } from "../indexing";
+import { type OpenSearchGateway } from "../opensearch";
+import { type SearchService } from "../search";
+import { errorHandler } from "./error-handler";
+import { jsonBody } from "./json-body";
+import { type SidecarMetrics } from "./metrics";
+import { type ModelStatusProvider } from "./model-status";
+import { openSearchProxy } from "./opensearch-proxy";
+import { enrichRoutes } from "./routes/enrich-routes";
+import { enrichedWriteRoutes } from "./routes/enriched-writes";
+import { healthRoutes } from "./routes/health-routes";
+import { searchRoutes } from "./routes/search-routes";
+
+export interface AppDependencies {
+  config: SidecarConfig;
+  logger: Logger;
+  gateway: OpenSearchGateway;
+  redis: Redis;
+  search: SearchService;
+  enrich: EnrichService;
+  metrics: SidecarMetrics;
+  modelStatus: ModelStatusProvider;
+}
+
+/** The sidecar's HTTP surface: its own `/v1` API and probes, and OpenSearch's API passed through. */
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/metrics" } }));
+  app.use(deps.metrics.middleware());
+
+  app.use(healthRoutes({ gateway: deps.gateway, redis: deps.redis, metrics: deps.metrics, modelStatus: deps.modelStatus, probeTimeoutMs: 1000 }));
+  app.use("/v1", jsonBody(deps.config.bodyLimit));
+  app.use(searchRoutes(deps.search));
+  app.use(
+    enrichRoutes({
+      enrich: deps.enrich,
+      metrics: deps.metrics,
+      productsAlias: deps.config.productsAlias,
+      timeoutMs: deps.config.opensearchTimeoutMs,
+    }),
+  );
+  app.use("/v1", (req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.originalUrl}`)));
+  const proxy = {
+    target: deps.config.opensearchUrl,
+    timeoutMs: deps.config.proxyTimeoutMs,
+    logger: deps.logger,
+    auth: deps.config.opensearchUsername ? { username: deps.config.opensearchUsername, password: deps.config.opensearchPassword ?? "" } : undefined,
+  };
+  app.use(
+    enrichedWriteRoutes({
+      enrich: deps.enrich,
+      proxy,
+      productsAlias: deps.config.productsAlias,
+      bodyLimit: deps.config.bulkBodyLimit,
+      timeoutMs: deps.config.opensearchTimeoutMs,
+    }),
+  );
+  app.use(openSearchProxy(proxy));
+  app.use(errorHandler(deps.logger));
+  return app;
+}

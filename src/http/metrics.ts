@@ -1,0 +1,43 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { type RequestHandler } from "express";
+
+/** The sidecar's Prometheus metrics; one registry per app so tests do not share counters. */
+export class SidecarMetrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: "sidecar_http_request_duration_seconds",
+    help: "HTTP request duration by route and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly searchDegraded = new Counter({
+    name: "sidecar_search_degraded_total",
+    help: "Searches answered by a simpler pipeline than requested, by reason",
+    labelNames: ["pipeline", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly enrichedDocuments = new Counter({
+    name: "sidecar_enriched_documents_total",
+    help: "Documents through the enrichment path, by outcome",
+    labelNames: ["status"] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Times every request; the route label is the matched route (or "proxy") to keep cardinality low. */
+  middleware(): RequestHandler {
+    return (req, res, next) => {
+      const end = this.httpDuration.startTimer({ method: req.method });
+      res.on("finish", () => {
+        const matched = (req.route as { path?: unknown } | undefined)?.path;
+        const route = typeof matched === "string" ? `${req.baseUrl}${matched}` : "proxy";
+        end({ route, status: String(res.statusCode) });
+      });
+      next();
+    };
+  }
+}

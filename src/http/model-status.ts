@@ -1,0 +1,7 @@
+/** Which models are loaded and where inference runs, as reported by `/readyz`. */
+export interface ModelStatus {
+  models: Record<string, { name: string; version: string; dimension?: number } | null>;
+  backend: { name: string; tried: { candidate: string; ok: boolean; reason?: string }[] } | null;
+}
+
+export type ModelStatusProvider = () => ModelStatus;

@@ -1,0 +1,85 @@
+import { type Server } from "node:http";
+import { type Express } from "express";
+import { type Redis } from "ioredis";
+import { type Logger } from "pino";
+import { createLogger, type SidecarConfig } from "../config";
+import { EnrichService } from "../indexing";
+import { OpenSearchGateway } from "../opensearch";
+import { connectRedis } from "../redis";
+import { SearchService } from "../search";
+import { createApp } from "./app";
+import { SidecarMetrics } from "./metrics";
+import { ActiveModels } from "./active-models";
+
+export interface Sidecar {
+  readonly app: Express;
+  readonly config: SidecarConfig;
+  readonly logger: Logger;
+  readonly gateway: OpenSearchGateway;
+  readonly redis: Redis;
+  readonly models: ActiveModels;
+  /** Starts listening on the configured host and port; resolves with the bound port. */
+  listen(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface SidecarOptions {
+  logger?: Logger;
+  /** The models to serve with. @defaultValue none: enrichment writes no vectors, hybrid answers with BM25 */
+  models?: ActiveModels;
+}
+
+/** Wires the sidecar's parts together from one frozen config. */
+export function createSidecar(config: SidecarConfig, options: SidecarOptions = {}): Sidecar {
+  const logger = options.logger ?? createLogger(config);
+  const gateway = new OpenSearchGateway({
+    url: config.opensearchUrl,
+    username: config.opensearchUsername,
+    password: config.opensearchPassword,
+    timeoutMs: config.opensearchTimeoutMs,
+  });
+  const redis = connectRedis({ url: config.redisUrl });
+  redis.on("error", (err: Error) => logger.debug({ err }, "redis connection error"));
+  const metrics = new SidecarMetrics();
+  const models = options.models ?? new ActiveModels();
+  const app = createApp({
+    config,
+    logger,
+    gateway,
+    redis,
+    metrics,
+    modelStatus: () => models.status(),
+    search: new SearchService({
+      gateway,
+      config,
+      queryEmbedder: () => models.embedder,
+      onDegraded: (pipeline, reason) => metrics.searchDegraded.inc({ pipeline, reason }),
+    }),
+    enrich: new EnrichService({ gateway, embedder: () => models.embedder }),
+  });
+  let server: Server | undefined;
+  return {
+    app,
+    config,
+    logger,
+    gateway,
+    redis,
+    models,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server = app.listen(config.port, config.host, (err?: Error) => {
+          if (err) {
+            reject(err);
+            return;
+          }
+          const address = server?.address();
+          resolve(typeof address === "object" && address ? address.port : config.port);
+        });
+      }),
+    close: async () => {
+      if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
+      redis.disconnect();
+      await gateway.close();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+export { EnrichService } from "./enrich-service";
+export type { EnrichOptions, EnrichOutcome, EnrichItemResult, EnrichStatus, EnrichServiceDependencies, BulkResponseBody, PrepareOptions, PreparedItem, PreparedBatch } from "./enrich-service";
+export { cleanProduct, RESERVED_FIELDS } from "./clean-product";
+export type { CleanResult } from "./clean-product";
+export { contentHash } from "./content-hash";
+export { toIndexDocument } from "./index-document";
+export type { IndexDocument } from "./index-document";
+export { loadCatalog } from "./catalog-loader";
+export type { LoadSummary, LoadFailure, CatalogLoadOptions } from "./catalog-loader";
+export { readCatalog, parseFieldMap, guessCatalogFormat, applyFieldMap, CatalogLineError } from "./catalog-reader";
+export type { CatalogFormat, CatalogReadOptions, CatalogEntry } from "./catalog-reader";
+export type { Product, RawRecord } from "./product";
+export type { ProductEmbedder, EmbedderProvider } from "./product-embedder";
+export { parseBulkBody, enrichBulk, withDocumentId, isRecord } from "./bulk-enrichment";
+export type { BulkItem, BulkRewrite, BulkEnrichmentOptions } from "./bulk-enrichment";

@@ -1,0 +1,14 @@
+export { OpenSearchGateway } from "./gateway";
+export type { OpenSearchGatewayOptions, CallOptions, HttpMethod, GatewayResponse, SearchHitBody, SearchResponseBody, MultiSearchItem } from "./gateway";
+export { OpenSearchError, OpenSearchUnavailableError, OpenSearchTimeoutError, OpenSearchRejectedError } from "./errors";
+export {
+  INDEX_KINDS,
+  setupIndexes,
+  deleteIndexes,
+  indexesBehindAlias,
+  versionedIndexName,
+  buildIndexTemplate,
+} from "./index-setup";
+export type { IndexKind, IndexSetupOptions, IndexSetupResult } from "./index-setup";
+export { startLocalNode, stopLocalNode, localNodeStatus, ensureOpenSearchJars } from "./local-node";
+export type { LocalNodeOptions, LocalNodeStatus } from "./local-node";

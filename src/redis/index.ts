@@ -1,0 +1,3 @@
+export { connectRedis, pingRedis } from "./redis-connection";
+export type { RedisConnectionOptions } from "./redis-connection";
+export { RedisError, RedisUnavailableError } from "./errors";

@@ -1,0 +1,42 @@
+import { type SearchFilters } from "./search-request";
+
+/** Fields BM25 matches on, with boosts: the title carries most of a product's meaning. */
+export const BM25_FIELDS = ["title^3", "title.exact^1.5", "brand^2", "category^1.5", "description^0.5"] as const;
+
+type QueryClause = Record<string, unknown>;
+
+/** Filter clauses shared by every retriever (BM25 and kNN must see the same candidate set). */
+export function filterClauses(filters: SearchFilters): QueryClause[] {
+  const clauses: QueryClause[] = [];
+  const asList = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
+  if (filters.brand) clauses.push({ terms: { "brand.keyword": asList(filters.brand).map((b) => b.toLowerCase()) } });
+  if (filters.category) {
+    const should = asList(filters.category).flatMap((c) => [
+      { term: { "category.keyword": c.toLowerCase() } },
+      { prefix: { category_path: c } },
+    ]);
+    clauses.push({ bool: { should, minimum_should_match: 1 } });
+  }
+  if (filters.price) clauses.push({ range: { price: filters.price } });
+  if (filters.synthetic !== undefined) {
+    clauses.push(filters.synthetic ? { term: { synthetic: true } } : { bool: { must_not: { term: { synthetic: true } } } });
+  }
+  return clauses;
+}
+
+/**
+ * A lexical query: BM25 over title/brand/category/description. Exact terms score fully; a fuzzy
+ * variant at a lower weight rescues queries with typos without outranking exact matches.
+ */
+export function bm25Query(q: string, filters: SearchFilters): QueryClause {
+  const matchOn = (extra: Record<string, unknown>) => ({
+    multi_match: { query: q, fields: [...BM25_FIELDS], type: "best_fields", tie_breaker: 0.3, ...extra },
+  });
+  return {
+    bool: {
+      should: [matchOn({}), matchOn({ fuzziness: "AUTO", prefix_length: 1, max_expansions: 20, boost: 0.3 })],
+      minimum_should_match: 1,
+      filter: filterClauses(filters),
+    },
+  };
+}

@@ -1,0 +1,10 @@
+export { SearchService } from "./search-service";
+export type { SearchServiceDependencies, DegradedReason } from "./search-service";
+export { SearchRequestSchema, PIPELINES, isPipelineName } from "./search-request";
+export type { SearchRequest, SearchFilters, PipelineName } from "./search-request";
+export type { SearchResponse, SearchHit, RerankInfo } from "./search-response";
+export { Deadline } from "./deadline";
+export { fuseCandidates } from "./fusion";
+export type { FusionOptions, FusedCandidate, RankedCandidate } from "./fusion";
+export { QueryVectorCache, normalizeQuery } from "./query-vector-cache";
+export type { QueryEmbedder, QueryEmbedderProvider } from "./query-embedder";

@@ -1,0 +1,9 @@
+/** What query-time retrieval needs from an embedding model (src/model's Embedder satisfies it). */
+export interface QueryEmbedder {
+  readonly name: string;
+  readonly version: string;
+  embedQueries(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+/** The active model may change at run time (promotion), so it is asked for on every request. */
+export type QueryEmbedderProvider = () => QueryEmbedder | null;

@@ -1,0 +1,34 @@
+import { strict as assert } from "node:assert";
+import { ConfigError, loadConfig, type ConfigOverrides } from "../../src/config";
+
+describe("sidecar config", () => {
+  it("reads defaults, then the environment, then overrides", () => {
+    const config = loadConfig({ port: 9999 }, { OPENSEARCH_URL: "http://search:9200/", PORT: "1234", SEARCH_DEADLINE_MS: "250" });
+    assert.equal(config.opensearchUrl, "http://search:9200");
+    assert.equal(config.port, 9999);
+    assert.equal(config.searchDeadlineMs, 250);
+    assert.equal(config.productsAlias, "products");
+    assert.equal(config.hybrid.fusion, "minmax");
+  });
+
+  it("reads the hybrid fusion settings from the environment and lets overrides win", () => {
+    const config = loadConfig({ hybrid: { knnWeight: 0.9 } }, { HYBRID_FUSION: "rrf", HYBRID_RRF_K: "20", HYBRID_KNN_WEIGHT: "0.1" });
+    assert.deepEqual(config.hybrid, { fusion: "rrf", bm25Weight: 0.5, knnWeight: 0.9, rrfK: 20, candidates: 100 });
+    assert.throws(() => loadConfig({}, { HYBRID_FUSION: "max" }), /hybrid\.fusion/);
+  });
+
+  it("rejects unknown keys and bad values with the offending key named", () => {
+    assert.throws(() => loadConfig({ colour: "red" } as unknown as ConfigOverrides, {}), (err: Error) => err instanceof ConfigError && /colour/.test(err.message));
+    assert.throws(() => loadConfig({}, { PORT: "not-a-port" }), /port/);
+    assert.throws(() => loadConfig({}, { OPENSEARCH_URL: "nope" }), /opensearchUrl/);
+  });
+
+  it("is deeply frozen", () => {
+    const config = loadConfig({}, {});
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.hybrid));
+    assert.throws(() => {
+      (config as { port: number }).port = 1;
+    }, TypeError);
+  });
+});

@@ -1,0 +1,65 @@
+import { strict as assert } from "node:assert";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import request from "supertest";
+import { createSidecar, type Sidecar } from "../../src/http";
+import { testConfig } from "../utils/services";
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * What the proxy sends upstream, observed by a recording HTTP server standing in for OpenSearch:
+ * the real-OpenSearch behaviour is covered in opensearch-proxy.test.ts; this checks the bytes.
+ */
+describe("proxy forwarding is byte-faithful", () => {
+  let upstream: Server;
+  let sidecar: Sidecar;
+  const seen: Seen[] = [];
+
+  before(async () => {
+    upstream = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
+        res.writeHead(418, { "content-type": "application/vnd.test", "x-opensearch-thing": "yes" });
+        res.end("short and stout");
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    const address = upstream.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    sidecar = createSidecar(testConfig({ opensearchUrl: `http://127.0.0.1:${port}`, opensearchUsername: "svc", opensearchPassword: "pw" }));
+  });
+  after(async () => {
+    await sidecar.close();
+    await new Promise((resolve) => upstream.close(resolve));
+  });
+
+  it("passes method, path, query string, headers, body and status through", async () => {
+    const res = await request(sidecar.app)
+      .put("/some-index/_settings?pretty=true&flat_settings=true")
+      .set("authorization", "Basic Y2FsbGVyOnNlY3JldA==")
+      .set("x-opaque-id", "trace-1")
+      .set("content-type", "application/json")
+      .send('{"index":{"refresh_interval":"5s"}}')
+      .expect(418);
+    assert.equal(res.text, "short and stout");
+    assert.equal(res.headers["x-opensearch-thing"], "yes");
+    const last = seen.at(-1);
+    assert.equal(last?.method, "PUT");
+    assert.equal(last?.url, "/some-index/_settings?pretty=true&flat_settings=true");
+    assert.equal(last?.headers.authorization, "Basic Y2FsbGVyOnNlY3JldA==", "the caller's credentials win");
+    assert.equal(last?.headers["x-opaque-id"], "trace-1");
+    assert.equal(last?.body, '{"index":{"refresh_interval":"5s"}}');
+  });
+
+  it("adds the sidecar's own credentials when the caller sent none", async () => {
+    await request(sidecar.app).get("/_cat/health").expect(418);
+    assert.equal(seen.at(-1)?.headers.authorization, `Basic ${Buffer.from("svc:pw").toString("base64")}`);
+  });
+});

@@ -1,0 +1,64 @@
+import { strict as assert } from "node:assert";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { modelsCommand } from "../../src/cli/commands/models";
+import { trainCommand } from "../../src/cli/commands/train";
+import { activeVersion } from "../../src/model";
+import { syntheticCatalog } from "./synthetic-catalog";
+
+/** Runs a command and returns what it wrote to stdout (stderr notes are swallowed). */
+async function run(command: ReturnType<typeof trainCommand>, args: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
+  process.stderr.write = (() => true);
+  try {
+    await command.exitOverride().parseAsync(["node", "relevance", ...args]);
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = writeErr;
+  }
+  return out.join("").trim().split("\n");
+}
+
+describe("train embeddings / models CLI", function () {
+  this.timeout(30_000);
+  let root: string;
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), "emb-cli-"));
+    const { products, pairs } = syntheticCatalog();
+    await writeFile(join(root, "catalog.csv"), ["uid,name", ...[...products.values()].map((p) => `${p.id},${p.title}`)].join("\n"));
+    await writeFile(join(root, "judgments.csv"), ["query,doc_id,grade", ...pairs.map((p) => `${p.query},${p.docId},${p.grade}`)].join("\n"));
+    // Held-out queries: every query about couches must not be trained on.
+    await writeFile(join(root, "heldout.csv"), ["query,doc_id,grade", ...pairs.filter((p) => p.query.includes("couch")).map((p) => `${p.query},${p.docId},${p.grade}`)].join("\n"));
+  });
+
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+    await tf.setBackend("cpu");
+  });
+
+  it("trains, prints a one-line JSON summary, lists and promotes", async () => {
+    const models = join(root, "models");
+    const lines = await run(trainCommand(), [
+      "embeddings",
+      ...["--judgments", join(root, "judgments.csv"), "--catalog", join(root, "catalog.csv"), "--map", "id=uid,title=name"],
+      ...["--exclude-queries", join(root, "heldout.csv"), "--out", models, "--dimension", "16", "--buckets", "4096", "--epochs", "2", "--batch-size", "32", "--backend", "cpu"],
+    ]);
+    const summary = JSON.parse(lines[lines.length - 1] as string) as Record<string, unknown>;
+    assert.equal(summary.model, "embeddings");
+    assert.match(String(summary.version), /^emb-\d{8}-\d{6}-[0-9a-f]{7}$/);
+    // 240 positives, minus the 30 couch pairs, minus the validation queries' pairs.
+    assert.ok(typeof summary.pairs === "number" && summary.pairs < 192 && summary.pairs > 120, `pairs ${String(summary.pairs)}`);
+    assert.equal(typeof summary["val_recall@10"], "number");
+
+    const listed = JSON.parse((await run(modelsCommand(), ["list", "--models-dir", models])).pop() as string) as { version: string; active: boolean }[];
+    assert.deepEqual(listed.map((m) => [m.version, m.active]), [[summary.version, false]]);
+    await run(modelsCommand(), ["promote", "embeddings", String(summary.version), "--models-dir", models]);
+    assert.equal(await activeVersion(models, "embeddings"), summary.version);
+  });
+});
