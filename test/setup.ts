@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalNode, stopLocalNode } from "../src/opensearch";
 import { setTestOpenSearchUrl } from "./utils/services";
+import { removeTinyModels } from "./utils/tiny-model";
 
 /**
  * The one test setup: a real OpenSearch (OPENSEARCH_URL when set, otherwise a fresh local node on
@@ -26,6 +27,7 @@ export const mochaHooks = {
   },
   async afterAll(this: Mocha.Context): Promise<void> {
     this.timeout(60_000);
+    await removeTinyModels();
     if (startedHere) await stopLocalNode({ ...startedHere, wipe: true });
   },
 };

@@ -3,10 +3,12 @@ import { benchCommand } from "./commands/bench";
 import { evalCommand } from "./commands/eval";
 import { judgmentsCommand } from "./commands/judgments";
 import { loadCommand } from "./commands/load";
+import { modelsCommand } from "./commands/models";
 import { opensearchCommand } from "./commands/opensearch";
 import { serveCommand } from "./commands/serve";
 import { setupCommand } from "./commands/setup";
 import { synthesizeCommand } from "./commands/synthesize";
+import { trainCommand } from "./commands/train";
 
 export function buildProgram(): Command {
   const program = new Command("relevance")
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   program.addCommand(synthesizeCommand());
   program.addCommand(evalCommand());
   program.addCommand(judgmentsCommand());
+  program.addCommand(trainCommand());
+  program.addCommand(modelsCommand());
   program.addCommand(benchCommand());
   return program;
 }

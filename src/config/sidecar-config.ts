@@ -52,6 +52,11 @@ const ConfigSchema = z.strictObject({
   modelsDir: z.string().default("rerankers"),
   /** Vector dimension of the embedding field when no model is active. @defaultValue 64 (env EMBEDDING_DIMENSION) */
   embeddingDimension: z.coerce.number().int().min(2).max(4096).default(64),
+  /**
+   * Where TensorFlow.js runs: `auto` walks tensorflow-gpu → tensorflow → wasm → cpu; a named backend is
+   * used alone and start-up fails when it is unavailable. @defaultValue "auto" (env INFERENCE_BACKEND)
+   */
+  inferenceBackend: z.enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"]).default("auto"),
   hybrid: HybridSchema.default(HybridSchema.parse({})),
 });
 
@@ -77,6 +82,7 @@ const ENV_KEYS = {
   PROFILES_ALIAS: "profilesAlias",
   MODELS_DIR: "modelsDir",
   EMBEDDING_DIMENSION: "embeddingDimension",
+  INFERENCE_BACKEND: "inferenceBackend",
   HYBRID_FUSION: "hybrid.fusion",
   HYBRID_BM25_WEIGHT: "hybrid.bm25Weight",
   HYBRID_KNN_WEIGHT: "hybrid.knnWeight",

@@ -17,10 +17,12 @@ export type BackendReport = NonNullable<ModelStatus["backend"]>;
 export class ActiveModels {
   #embedder: ServingEmbedder | null;
   #backend: BackendReport | null;
+  #problems: string[];
 
-  constructor(options: { embedder?: ServingEmbedder | null; backend?: BackendReport | null } = {}) {
+  constructor(options: { embedder?: ServingEmbedder | null; backend?: BackendReport | null; problems?: readonly string[] } = {}) {
     this.#embedder = options.embedder ?? null;
     this.#backend = options.backend ?? null;
+    this.#problems = [...(options.problems ?? [])];
   }
 
   get embedder(): ServingEmbedder | null {
@@ -28,9 +30,10 @@ export class ActiveModels {
   }
 
   /** Serves with `next` from now on; the previous model is released once in-flight work has had time to finish. */
-  replaceEmbedder(next: ServingEmbedder | null): void {
+  replaceEmbedder(next: ServingEmbedder | null, problems: readonly string[] = []): void {
     const previous = this.#embedder;
     this.#embedder = next;
+    this.#problems = [...problems];
     if (previous && previous !== next && previous.dispose) setTimeout(() => previous.dispose?.(), 30_000).unref();
   }
 
@@ -39,6 +42,7 @@ export class ActiveModels {
     return {
       models: { embeddings: embedder ? { name: embedder.name, version: embedder.version, dimension: embedder.dimension } : null },
       backend: this.#backend,
+      problems: [...this.#problems],
     };
   }
 }

@@ -2,6 +2,8 @@
 export interface ModelStatus {
   models: Record<string, { name: string; version: string; dimension?: number } | null>;
   backend: { name: string; tried: { candidate: string; ok: boolean; reason?: string }[] } | null;
+  /** Why a promoted model is not being served (it failed to load); empty when all is well. */
+  problems: string[];
 }
 
 export type ModelStatusProvider = () => ModelStatus;

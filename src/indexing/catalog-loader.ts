@@ -24,6 +24,8 @@ export interface CatalogLoadOptions extends CatalogReadOptions {
   concurrency?: number;
   /** Sends one batch through the enrichment path (HTTP in the CLI). */
   send: (documents: RawRecord[]) => Promise<EnrichOutcome>;
+  /** Stop after this many records. @defaultValue every record */
+  limit?: number;
   /** Called after each batch with the number of records it held. */
   onProgress?: (records: number) => void;
 }
@@ -62,7 +64,10 @@ export async function loadCatalog(path: string, options: CatalogLoadOptions): Pr
 
   let records: RawRecord[] = [];
   let lines: number[] = [];
+  let seen = 0;
   for await (const entry of readCatalog(path, options)) {
+    if (options.limit !== undefined && seen >= options.limit) break;
+    seen += 1;
     if (entry.error || !entry.record) {
       summary.failed += 1;
       summary.failures.push({ line: entry.line, id: null, message: entry.error?.message ?? "unreadable" });

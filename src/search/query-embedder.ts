@@ -3,6 +3,8 @@ export interface QueryEmbedder {
   readonly name: string;
   readonly version: string;
   embedQueries(texts: readonly string[]): Promise<Float32Array[]>;
+  /** Spelling correction from the model's vocabulary, applied before embedding when present. */
+  correctQuery?(text: string): string;
 }
 
 /** The active model may change at run time (promotion), so it is asked for on every request. */

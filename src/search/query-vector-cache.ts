@@ -28,7 +28,8 @@ export class QueryVectorCache {
       return cached;
     }
     this.misses += 1;
-    const [vector] = await embedder.embedQueries([normalized]);
+    // Misspellings the model never saw in training land far from their products; correct them first.
+    const [vector] = await embedder.embedQueries([embedder.correctQuery?.(normalized) ?? normalized]);
     if (!vector) throw new Error(`embedder ${embedder.name}@${embedder.version} returned no vector`);
     this.#cache.set(key, vector);
     return vector;

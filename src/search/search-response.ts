@@ -21,5 +21,7 @@ export interface SearchResponse {
   total: number;
   took_ms: number;
   pipeline: PipelineName;
+  /** The embedding model whose query vector retrieved the kNN candidates; null when kNN took no part. */
+  embeddings: { model: string; version: string } | null;
   rerank: RerankInfo;
 }

@@ -65,6 +65,7 @@ export class SearchService {
       total: retrieved.total,
       took_ms: Math.round(performance.now() - started),
       pipeline: request.pipeline,
+      embeddings: retrieved.embedder ? { model: retrieved.embedder.name, version: retrieved.embedder.version } : null,
       rerank,
     };
   }
@@ -131,7 +132,7 @@ export class SearchService {
     return {
       hits: page.map((candidate) => toHybridHit(candidate, sources.get(candidate.id), request.explain)),
       total: Math.max(totalOf(lexicalBody), fused.length),
-      embedder,
+      embedder: semanticBody ? embedder : null,
       degraded: semanticBody ? null : { reason: "knn_failed", message: `kNN retrieval failed (${describeFailure(semantic)}); answered with bm25` },
     };
   }

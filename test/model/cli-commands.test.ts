@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { modelsCommand } from "../../src/cli/commands/models";
 import { trainCommand } from "../../src/cli/commands/train";
 import { activeVersion } from "../../src/model";
-import { syntheticCatalog } from "./synthetic-catalog";
+import { syntheticCatalog } from "../utils/synthetic-catalog";
 
 /** Runs a command and returns what it wrote to stdout (stderr notes are swallowed). */
 async function run(command: ReturnType<typeof trainCommand>, args: string[]): Promise<string[]> {

@@ -15,7 +15,7 @@ import {
   type Embedder,
   type TrainedEmbeddings,
 } from "../../src/model";
-import { syntheticCatalog } from "./synthetic-catalog";
+import { syntheticCatalog } from "../utils/synthetic-catalog";
 
 const dot = (a: Float32Array, b: Float32Array): number => a.reduce((s, x, i) => s + x * (b[i] as number), 0);
 

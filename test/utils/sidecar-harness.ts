@@ -1,11 +1,11 @@
 import { type ConfigOverrides } from "../../src/config";
-import { createSidecar, type Sidecar } from "../../src/http";
+import { createSidecar, type Sidecar, type SidecarOptions } from "../../src/http";
 import { deleteIndexes, setupIndexes } from "../../src/opensearch";
 import { testConfig } from "./services";
 
 /** A sidecar on the run's real services with freshly set-up indexes of its own; `close` deletes them. */
-export async function startTestSidecar(overrides: ConfigOverrides = {}): Promise<Sidecar> {
-  const sidecar = createSidecar(testConfig(overrides));
+export async function startTestSidecar(overrides: ConfigOverrides = {}, options: SidecarOptions = {}): Promise<Sidecar> {
+  const sidecar = createSidecar(testConfig(overrides), options);
   await setupIndexes(sidecar.gateway, { aliases: aliasesOf(sidecar), embeddingDimension: sidecar.config.embeddingDimension });
   return {
     ...sidecar,

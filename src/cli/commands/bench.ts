@@ -1,7 +1,9 @@
-import { Command } from "commander";
-import { measureLatency, type LatencySummary } from "../../bench";
+import { Command, Option } from "commander";
+import { benchEnrichment, measureLatency, type LatencySummary } from "../../bench";
 import { loadConfig, readConnectionSettings } from "../../config";
 import { readJudgments } from "../../eval";
+import { parseFieldMap, type CatalogFormat } from "../../indexing";
+import { loadActiveEmbedder, loadEmbedder } from "../../model";
 import { bm25Query } from "../../search/bm25-query";
 import { note, positiveInt, printSummary } from "../output";
 
@@ -63,9 +65,66 @@ function benchSearchCommand(): Command {
     });
 }
 
+interface BenchEnrichFlags {
+  catalog: string;
+  format?: CatalogFormat;
+  map?: string;
+  limit: number;
+  batchSize: number;
+  concurrency: number;
+  model?: string;
+  modelsDir?: string;
+  opensearchUrl?: string;
+}
+
+function benchEnrichCommand(): Command {
+  return new Command("enrich")
+    .description("documents/second embedded by the model, and indexed end to end through /v1/enrich with and without it, in one run")
+    .requiredOption("--catalog <file>", "catalog file (CSV or JSONL, .gz accepted)")
+    .addOption(new Option("--format <format>", "file format (default: from the file name)").choices(["csv", "jsonl"]))
+    .option("--map <pairs>", "canonical field=source column pairs, e.g. id=product_uid,title=product_title")
+    .option("--limit <n>", "products to read from the catalog", positiveInt("--limit"), 20_000)
+    .option("--batch-size <n>", "documents per enrich request (and per embedding batch)", positiveInt("--batch-size"), 500)
+    .option("--concurrency <n>", "enrich requests in flight", positiveInt("--concurrency"), 2)
+    .option("--model <dir>", "a model version folder (default: the promoted embeddings model)")
+    .option("--models-dir <dir>", "models folder (env MODELS_DIR)")
+    .option("--opensearch-url <url>", "OpenSearch URL (env OPENSEARCH_URL)")
+    .action(async (flags: BenchEnrichFlags) => {
+      const config = loadConfig({
+        logLevel: "warn",
+        ...(flags.opensearchUrl ? { opensearchUrl: flags.opensearchUrl } : {}),
+        ...(flags.modelsDir ? { modelsDir: flags.modelsDir } : {}),
+      });
+      const embedder = flags.model ? await loadEmbedder(flags.model) : await loadActiveEmbedder(config.modelsDir);
+      if (!embedder) throw new Error(`no embeddings model is promoted in ${config.modelsDir}; train one (relevance train embeddings --promote) or pass --model DIR`);
+      try {
+        const result = await benchEnrichment(flags.catalog, {
+          config,
+          embedder,
+          map: parseFieldMap(flags.map),
+          ...(flags.format ? { format: flags.format } : {}),
+          limit: flags.limit,
+          batchSize: flags.batchSize,
+          concurrency: flags.concurrency,
+          onPhase: (phase) => note(`${phase}…`),
+        });
+        const line = (name: string, f: { docs_per_second: number; documents: number; seconds: number; failed: number }) =>
+          note(`${name.padEnd(22)} ${f.docs_per_second.toFixed(0).padStart(7)} docs/s  (${f.documents} docs in ${f.seconds} s${f.failed ? `, ${f.failed} failed` : ""})`);
+        line("embedded (model only)", result.embedded);
+        line("indexed, bm25 only", result.bm25_only_indexed);
+        line("indexed, enriched", result.enriched_indexed);
+        note(`enriched indexing runs at ×${result.enriched_vs_bm25_only} the bm25-only rate (model ${result.model.version}, dimension ${result.model.dimension})`);
+        printSummary({ bench: "enrich", baseline: "bm25_only_indexed", ...result });
+      } finally {
+        embedder.dispose();
+      }
+    });
+}
+
 /** `relevance bench <what>`: figures with their baseline measured in the same run. */
 export function benchCommand(): Command {
   const command = new Command("bench").description("benchmarks; each prints its figures with a baseline measured in the same run");
   command.addCommand(benchSearchCommand());
+  command.addCommand(benchEnrichCommand());
   return command;
 }

@@ -1,25 +1,40 @@
 import { Command } from "commander";
-import { loadConfig } from "../../config";
-import { createSidecar } from "../../http";
+import { createLogger, loadConfig } from "../../config";
+import { createSidecar, loadActiveModels, loadPromotedEmbedder } from "../../http";
 import { positiveInt } from "../output";
 
-/** `relevance serve`: the sidecar HTTP server, in the foreground, until SIGINT/SIGTERM. */
+/** `relevance serve`: the sidecar HTTP server, in the foreground, until SIGINT/SIGTERM; SIGHUP reloads the promoted models. */
 export function serveCommand(): Command {
   return new Command("serve")
-    .description("run the sidecar HTTP server (foreground)")
+    .description("run the sidecar HTTP server (foreground); SIGHUP reloads the promoted models")
     .option("--port <n>", "port to listen on (env PORT, default 8080)", positiveInt("--port"))
     .option("--host <host>", "address to bind (env HOST, default 127.0.0.1)")
     .action(async (flags: { port?: number; host?: string }) => {
       const config = loadConfig({ ...(flags.port ? { port: flags.port } : {}), ...(flags.host ? { host: flags.host } : {}) });
-      const sidecar = createSidecar(config);
+      const logger = createLogger(config);
+      const models = await loadActiveModels(config, logger);
+      const sidecar = createSidecar(config, { logger, models });
       const port = await sidecar.listen();
-      sidecar.logger.info({ port, opensearch: config.opensearchUrl }, `sidecar listening on http://${config.host}:${port}`);
+      logger.info({ port, opensearch: config.opensearchUrl }, `sidecar listening on http://${config.host}:${port}`);
+      const reload = () => {
+        loadPromotedEmbedder(config, logger)
+          .then(({ embedder, problems }) => {
+            if (!embedder && problems.length > 0 && models.embedder) {
+              logger.error({ problems }, "the promoted model cannot be loaded; still serving the previous one");
+              return;
+            }
+            models.replaceEmbedder(embedder, problems);
+          })
+          .catch((err: unknown) => logger.error({ err }, "model reload failed; still serving the previous model"));
+      };
+      process.on("SIGHUP", reload);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
       });
-      sidecar.logger.info("shutting down");
+      process.off("SIGHUP", reload);
+      logger.info("shutting down");
       await sidecar.close();
     });
 }

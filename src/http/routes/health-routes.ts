@@ -55,6 +55,7 @@ export function healthRoutes(deps: HealthRouteDependencies): Router {
       checks: { opensearch, redis },
       models: models.models,
       backend: models.backend,
+      ...(models.problems.length > 0 ? { model_problems: models.problems } : {}),
     });
   });
   router.get("/metrics", async (_req, res) => {
