@@ -40,7 +40,7 @@ export interface EnrichBenchResult {
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
 function figure(documents: number, failed: number, seconds: number): ThroughputFigure {
-  return { documents, failed, seconds: round(seconds), docs_per_second: round(documents / Math.max(seconds, 1e-9), 1) };
+  return { documents, failed, seconds: round(seconds, 3), docs_per_second: round(documents / Math.max(seconds, 1e-9), 1) };
 }
 
 async function readProducts(path: string, options: CatalogReadOptions, limit: number): Promise<Product[]> {

@@ -35,7 +35,7 @@ describe("benchEnrichment", function () {
     assert.equal(result.bm25_only_indexed.documents, 100);
     assert.equal(result.enriched_indexed.documents, 100);
     assert.equal(result.enriched_indexed.failed, 0);
-    for (const f of [result.embedded, result.bm25_only_indexed, result.enriched_indexed]) assert.ok(f.docs_per_second > 0 && f.seconds > 0);
+    for (const f of [result.embedded, result.bm25_only_indexed, result.enriched_indexed]) assert.ok(Number.isFinite(f.docs_per_second) && f.docs_per_second > 0, JSON.stringify(f));
     assert.equal(result.model.version, embedder.version);
 
     const gateway = new OpenSearchGateway({ url: config.opensearchUrl, timeoutMs: 5000 });
