@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings up everything the sidecar needs on this machine and runs it in the foreground:
 # local OpenSearch (unless OPENSEARCH_URL is set), Redis (unless one answers at REDIS_URL),
-# index setup, a generated synthetic sample catalog loaded through enrichment, then the sidecar.
+# a generated synthetic sample catalog, a sample embedding model when none is promoted, index setup,
+# the catalog loaded through enrichment, then the sidecar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,9 +28,15 @@ if ! redis-cli -u "${REDIS_URL}" ping >/dev/null 2>&1; then
   fi
 fi
 
-relevance setup >/dev/null
 mkdir -p .local
 [ -f .local/sample-catalog.jsonl ] || relevance synthesize catalog --out .local/sample-catalog.jsonl --count 2000 >/dev/null
+# Without a promoted embedding model hybrid search would fall back to BM25: train a small one on the
+# sample catalog alone (pseudo-queries from its titles; about 15 s), promoted so `serve` loads it.
+if [ ! -s "${MODELS_DIR:-rerankers}/embeddings/ACTIVE" ]; then
+  echo "training a sample embedding model on the sample catalog" >&2
+  relevance train embeddings --catalog .local/sample-catalog.jsonl --out "${MODELS_DIR:-rerankers}" --buckets 65536 --epochs 10 --promote >/dev/null
+fi
+relevance setup >/dev/null
 
 relevance serve &
 server=$!

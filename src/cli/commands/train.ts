@@ -16,7 +16,7 @@ import { readCatalogProducts, readJudgmentPairs, readJudgmentQueries, sha256File
 import { note, positiveInt, printSummary, progressBar } from "../output";
 
 interface TrainEmbeddingsFlags {
-  judgments: string;
+  judgments?: string;
   catalog: string;
   map?: string;
   format?: CatalogFormat;
@@ -58,7 +58,7 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
 
   const { products, rejected } = await readCatalogProducts(flags.catalog, { map: parseFieldMap(flags.map), ...(flags.format ? { format: flags.format } : {}) });
   if (products.size === 0) throw new Error(`no usable products in ${flags.catalog} (${rejected} rejected; check --map)`);
-  let pairs: TrainingPair[] = await readJudgmentPairs(flags.judgments);
+  let pairs: TrainingPair[] = flags.judgments ? await readJudgmentPairs(flags.judgments) : [];
   const judgedRows = pairs.length;
   let excludedRows = 0;
   if (flags.excludeQueries) {
@@ -66,7 +66,10 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
     pairs = pairs.filter((pair) => !excluded.has(queryKey(pair.query)));
     excludedRows = judgedRows - pairs.length;
   }
-  note(`catalog: ${products.size} products (${rejected} rejected); judgments: ${judgedRows} rows${flags.excludeQueries ? `, ${excludedRows} dropped by --exclude-queries` : ""}`);
+  note(
+    `catalog: ${products.size} products (${rejected} rejected); ` +
+      (flags.judgments ? `judgments: ${judgedRows} rows${flags.excludeQueries ? `, ${excludedRows} dropped by --exclude-queries` : ""}` : "no judgments: learning from pseudo-queries made from the catalog"),
+  );
 
   let progress: ReturnType<typeof progressBar> | null = null;
   const trained = await trainEmbeddings(
@@ -91,7 +94,7 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
   for (const epoch of m.epochs) note(`epoch ${epoch.epoch}: loss ${epoch.loss.toFixed(4)}, val recall@10 ${epoch.valRecallAt10?.toFixed(4) ?? "n/a"} (${epoch.seconds.toFixed(1)} s)`);
 
   const inputs = [
-    { role: "judgments", path: flags.judgments },
+    ...(flags.judgments ? [{ role: "judgments", path: flags.judgments }] : []),
     { role: "catalog", path: flags.catalog },
     ...(flags.excludeQueries ? [{ role: "excluded-queries", path: flags.excludeQueries }] : []),
   ];
@@ -149,7 +152,7 @@ export function trainCommand(): Command {
   train
     .command("embeddings")
     .description("train the query/product two-tower embedding model; writes <out>/embeddings/<version>/")
-    .requiredOption("--judgments <file>", "judgments CSV (query,doc_id,grade); grades ≥ --relevant-grade are positives")
+    .option("--judgments <file>", "judgments CSV (query,doc_id,grade); grades ≥ --relevant-grade are positives (without it: pseudo-queries from the catalog only)")
     .requiredOption("--catalog <file>", "catalog file (CSV or JSONL, .gz accepted)")
     .option("--map <pairs>", "canonical field=source column pairs, e.g. id=product_uid,title=product_title")
     .addOption(new Option("--format <format>", "catalog format (default: from the file name)").choices(["csv", "jsonl"]))
