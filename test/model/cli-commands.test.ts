@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -60,5 +60,19 @@ describe("train embeddings / models CLI", function () {
     assert.deepEqual(listed.map((m) => [m.version, m.active]), [[summary.version, false]]);
     await run(modelsCommand(), ["promote", "embeddings", String(summary.version), "--models-dir", models]);
     assert.equal(await activeVersion(models, "embeddings"), summary.version);
+  });
+
+  it("trains from the catalog alone when no judgments are given, and records only the catalog as input", async () => {
+    const models = join(root, "catalog-only");
+    const lines = await run(trainCommand(), [
+      "embeddings",
+      ...["--catalog", join(root, "catalog.csv"), "--map", "id=uid,title=name", "--out", models],
+      ...["--dimension", "16", "--buckets", "4096", "--epochs", "1", "--batch-size", "32", "--backend", "cpu", "--promote"],
+    ]);
+    const summary = JSON.parse(lines[lines.length - 1] as string) as Record<string, unknown>;
+    assert.equal(summary.pairs, 0);
+    assert.equal(summary.promoted, true);
+    const manifest = JSON.parse(await readFile(join(String(summary.dir), "manifest.json"), "utf8")) as { training: { files: { role: string }[] } };
+    assert.deepEqual(manifest.training.files.map((f) => f.role), ["catalog"]);
   });
 });
