@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { parse } from "csv-parse/sync";
 import { cleanProduct, readCatalog, type CatalogReadOptions, type Product } from "../indexing";
 import { queryKey } from "./query-key";
-import { type TrainingPair } from "./train-embeddings";
+import { type ClickPair, type TrainingPair } from "./train-embeddings";
 
 /**
  * Reads judgments in the CSV format of CONTRACTS §4 (header `query,doc_id,grade[,user_id]`, any
@@ -28,6 +28,26 @@ export async function readJudgmentPairs(path: string): Promise<TrainingPair[]> {
     pairs.push({ query, docId, grade });
   });
   return pairs;
+}
+
+/**
+ * Reads clicks (or carts, purchases) after searches as training positives: CSV with a `query` column and
+ * the product in `doc_id` or `item_id`; other columns (user, time, event type) are ignored.
+ * @throws on a missing column, with the header found
+ */
+export async function readClickPairs(path: string): Promise<ClickPair[]> {
+  const rows: string[][] = parse(await readFile(path), { bom: true, relax_column_count: true, skip_empty_lines: true });
+  const [header, ...body] = rows;
+  if (!header) return [];
+  const columns = header.map((name) => name.trim().toLowerCase());
+  const queryAt = columns.indexOf("query");
+  const itemAt = columns.includes("item_id") ? columns.indexOf("item_id") : columns.indexOf("doc_id");
+  if (queryAt < 0 || itemAt < 0) throw new Error(`${path}: header must have query and item_id (or doc_id) columns, found ${columns.join(",")}`);
+  return body.flatMap((row) => {
+    const query = row[queryAt]?.trim() ?? "";
+    const itemId = row[itemAt]?.trim() ?? "";
+    return query === "" || itemId === "" ? [] : [{ query, itemId }];
+  });
 }
 
 /** The distinct queries of a judgments file, as training compares them (trimmed, lowercased, spaces collapsed). */

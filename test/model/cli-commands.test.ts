@@ -62,6 +62,23 @@ describe("train embeddings / models CLI", function () {
     assert.equal(await activeVersion(models, "embeddings"), summary.version);
   });
 
+  it("trains on clicks, minus the held-out queries", async () => {
+    const { pairs } = syntheticCatalog();
+    const clicks = join(root, "clicks.csv");
+    await writeFile(clicks, ["user_id,query,item_id,event", ...pairs.filter((p) => p.grade === 2).map((p, i) => `u${i % 7},${p.query},${p.docId},click`)].join("\n"));
+    const lines = await run(trainCommand(), [
+      "embeddings",
+      ...["--clicks", clicks, "--catalog", join(root, "catalog.csv"), "--map", "id=uid,title=name", "--exclude-queries", join(root, "heldout.csv")],
+      ...["--out", join(root, "clicks-models"), "--dimension", "16", "--buckets", "4096", "--epochs", "1", "--batch-size", "32", "--backend", "cpu"],
+    ]);
+    const summary = JSON.parse(lines[lines.length - 1] as string) as Record<string, unknown>;
+    // 120 clicks, minus the 15 on couch queries, minus the validation queries' clicks.
+    assert.ok(typeof summary.pairs === "number" && summary.pairs > 60 && summary.pairs < 105, `pairs ${String(summary.pairs)}`);
+    const manifest = JSON.parse(await readFile(join(String(summary.dir), "manifest.json"), "utf8")) as { training: { clickRows: number; excludedRows: number } };
+    assert.equal(manifest.training.clickRows, 120);
+    assert.equal(manifest.training.excludedRows, 15);
+  });
+
   it("trains from the catalog alone when no judgments are given, and records only the catalog as input", async () => {
     const models = join(root, "catalog-only");
     const lines = await run(trainCommand(), [

@@ -9,14 +9,16 @@ import {
   selectInferenceBackend,
   trainEmbeddings,
   type InferenceBackendPreference,
+  type ClickPair,
   type TrainingPair,
 } from "../../model";
 import { queryKey } from "../../model/query-key";
-import { readCatalogProducts, readJudgmentPairs, readJudgmentQueries, sha256File } from "../../model/training-inputs";
+import { readCatalogProducts, readClickPairs, readJudgmentPairs, readJudgmentQueries, sha256File } from "../../model/training-inputs";
 import { note, positiveInt, printSummary, progressBar } from "../output";
 
 interface TrainEmbeddingsFlags {
   judgments?: string;
+  clicks?: string;
   catalog: string;
   map?: string;
   format?: CatalogFormat;
@@ -59,21 +61,26 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
   const { products, rejected } = await readCatalogProducts(flags.catalog, { map: parseFieldMap(flags.map), ...(flags.format ? { format: flags.format } : {}) });
   if (products.size === 0) throw new Error(`no usable products in ${flags.catalog} (${rejected} rejected; check --map)`);
   let pairs: TrainingPair[] = flags.judgments ? await readJudgmentPairs(flags.judgments) : [];
+  let clicks: ClickPair[] = flags.clicks ? await readClickPairs(flags.clicks) : [];
   const judgedRows = pairs.length;
+  const clickRows = clicks.length;
   let excludedRows = 0;
   if (flags.excludeQueries) {
     const excluded = await readJudgmentQueries(flags.excludeQueries);
     pairs = pairs.filter((pair) => !excluded.has(queryKey(pair.query)));
-    excludedRows = judgedRows - pairs.length;
+    clicks = clicks.filter((click) => !excluded.has(queryKey(click.query)));
+    excludedRows = judgedRows + clickRows - pairs.length - clicks.length;
   }
   note(
     `catalog: ${products.size} products (${rejected} rejected); ` +
-      (flags.judgments ? `judgments: ${judgedRows} rows${flags.excludeQueries ? `, ${excludedRows} dropped by --exclude-queries` : ""}` : "no judgments: learning from pseudo-queries made from the catalog"),
+      (flags.judgments || flags.clicks
+        ? `judgments: ${judgedRows} rows, clicks: ${clickRows} rows${flags.excludeQueries ? `, ${excludedRows} dropped by --exclude-queries` : ""}`
+        : "no judgments or clicks: learning from pseudo-queries made from the catalog"),
   );
 
   let progress: ReturnType<typeof progressBar> | null = null;
   const trained = await trainEmbeddings(
-    { pairs, products },
+    { pairs, products, clicks },
     {
       dimension: flags.dimension,
       bagDimension: flags.dimension,
@@ -95,6 +102,7 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
 
   const inputs = [
     ...(flags.judgments ? [{ role: "judgments", path: flags.judgments }] : []),
+    ...(flags.clicks ? [{ role: "clicks", path: flags.clicks }] : []),
     { role: "catalog", path: flags.catalog },
     ...(flags.excludeQueries ? [{ role: "excluded-queries", path: flags.excludeQueries }] : []),
   ];
@@ -110,6 +118,7 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
       products: products.size,
       rejectedProducts: rejected,
       judgmentRows: judgedRows,
+      clickRows,
       excludedRows,
       trainQueries: m.trainQueries,
       valQueries: m.valQueries,
@@ -151,8 +160,9 @@ export function trainCommand(): Command {
   const train = new Command("train").description("train relevance models");
   train
     .command("embeddings")
-    .description("train the query/product two-tower embedding model; writes <out>/embeddings/<version>/")
-    .option("--judgments <file>", "judgments CSV (query,doc_id,grade); grades ≥ --relevant-grade are positives (without it: pseudo-queries from the catalog only)")
+    .description("train the query/product two-tower embedding model from judgments and/or clicks, or from the catalog alone; writes <out>/embeddings/<version>/")
+    .option("--judgments <file>", "judgments CSV (query,doc_id,grade); grades ≥ --relevant-grade are positives")
+    .option("--clicks <file>", "clicks CSV (query,item_id or query,doc_id; other columns ignored); every row is a positive")
     .requiredOption("--catalog <file>", "catalog file (CSV or JSONL, .gz accepted)")
     .option("--map <pairs>", "canonical field=source column pairs, e.g. id=product_uid,title=product_title")
     .addOption(new Option("--format <format>", "catalog format (default: from the file name)").choices(["csv", "jsonl"]))
@@ -162,7 +172,7 @@ export function trainCommand(): Command {
     .option("--epochs <n>", "passes over the training pairs", nonNegativeInt("--epochs"), 10)
     .option("--seed <n>", "random seed (initialization, split, shuffling, augmentation)", nonNegativeInt("--seed"), 42)
     .option("--relevant-grade <g>", "lowest grade counted as a positive", nonNegativeNumber("--relevant-grade"), 1.33)
-    .option("--exclude-queries <file>", "judgments file whose queries must not be trained on (held-out evaluation)")
+    .option("--exclude-queries <file>", "judgments file whose queries must not be trained on, from judgments or clicks (held-out evaluation)")
     .option("--batch-size <n>", "pairs per step (in-batch negatives)", positiveInt("--batch-size"), 512)
     .option("--max-seconds <n>", "stop training after this many seconds", positiveInt("--max-seconds"), 600)
     .addOption(new Option("--backend <name>", "TensorFlow.js backend").choices(["auto", ...INFERENCE_BACKENDS]).default("auto"))
