@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { ConfigError, loadConfig, type ConfigOverrides } from "../../src/config";
+import { INFERENCE_BACKENDS } from "../../src/model";
 
 describe("sidecar config", () => {
   it("reads defaults, then the environment, then overrides", () => {
@@ -15,6 +16,12 @@ describe("sidecar config", () => {
     const config = loadConfig({ hybrid: { knnWeight: 0.9 } }, { HYBRID_FUSION: "rrf", HYBRID_RRF_K: "20", HYBRID_KNN_WEIGHT: "0.1" });
     assert.deepEqual(config.hybrid, { fusion: "rrf", bm25Weight: 0.5, knnWeight: 0.9, rrfK: 20, candidates: 100 });
     assert.throws(() => loadConfig({}, { HYBRID_FUSION: "max" }), /hybrid\.fusion/);
+  });
+
+  it("accepts INFERENCE_BACKEND as auto or exactly the backends the ladder knows", () => {
+    assert.equal(loadConfig({}, {}).inferenceBackend, "auto");
+    for (const backend of INFERENCE_BACKENDS) assert.equal(loadConfig({}, { INFERENCE_BACKEND: backend }).inferenceBackend, backend);
+    assert.throws(() => loadConfig({}, { INFERENCE_BACKEND: "cuda" }), /inferenceBackend/);
   });
 
   it("rejects unknown keys and bad values with the offending key named", () => {
