@@ -14,7 +14,7 @@ describe("sidecar config", () => {
 
   it("reads the hybrid fusion settings from the environment and lets overrides win", () => {
     const config = loadConfig({ hybrid: { knnWeight: 0.9 } }, { HYBRID_FUSION: "rrf", HYBRID_RRF_K: "20", HYBRID_KNN_WEIGHT: "0.1" });
-    assert.deepEqual(config.hybrid, { fusion: "rrf", bm25Weight: 0.5, knnWeight: 0.9, rrfK: 20, candidates: 100 });
+    assert.deepEqual(config.hybrid, { fusion: "rrf", bm25Weight: 0.7, knnWeight: 0.9, rrfK: 20, candidates: 100 });
     assert.throws(() => loadConfig({}, { HYBRID_FUSION: "max" }), /hybrid\.fusion/);
   });
 
