@@ -5,5 +5,5 @@ export type { AppDependencies } from "./app";
 export type { ModelStatus, ModelStatusProvider } from "./model-status";
 export { ActiveModels } from "./active-models";
 export type { ServingEmbedder, BackendReport } from "./active-models";
-export { loadActiveModels, loadPromotedEmbedder } from "./load-models";
+export { loadActiveModels, loadPromotedEmbedder, reloadPromotedModels } from "./load-models";
 export type { LoadModelsOptions } from "./load-models";

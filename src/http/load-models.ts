@@ -38,3 +38,26 @@ export async function loadActiveModels(config: SidecarConfig, logger: Logger, op
   const { embedder, problems } = await loadPromotedEmbedder(config, logger);
   return new ActiveModels({ embedder, backend: { name: selection.backend, tried: selection.tried }, problems });
 }
+
+/**
+ * Re-reads the promoted models into a running sidecar (SIGHUP): a newly promoted version replaces the
+ * served one; a promoted version that cannot be loaded leaves the served one in place and is reported.
+ * @returns the version served afterwards, or null
+ */
+export async function reloadPromotedModels(models: ActiveModels, config: SidecarConfig, logger: Logger): Promise<string | null> {
+  const { embedder, problems } = await loadPromotedEmbedder(config, logger);
+  const current = models.embedder;
+  if (!embedder && problems.length > 0 && current) {
+    logger.error({ problems }, `the promoted model cannot be loaded; still serving ${current.version}`);
+    models.replaceEmbedder(current, problems);
+    return current.version;
+  }
+  if (embedder && current && embedder.version === current.version) {
+    // Same version promoted again: keep the warm instance (and its cached query vectors).
+    embedder.dispose?.();
+    models.replaceEmbedder(current, problems);
+    return current.version;
+  }
+  models.replaceEmbedder(embedder, problems);
+  return embedder?.version ?? null;
+}

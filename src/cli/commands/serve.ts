@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { createLogger, loadConfig } from "../../config";
-import { createSidecar, loadActiveModels, loadPromotedEmbedder } from "../../http";
+import { createSidecar, loadActiveModels, reloadPromotedModels } from "../../http";
 import { positiveInt } from "../output";
 
 /** `relevance serve`: the sidecar HTTP server, in the foreground, until SIGINT/SIGTERM; SIGHUP reloads the promoted models. */
@@ -17,15 +17,7 @@ export function serveCommand(): Command {
       const port = await sidecar.listen();
       logger.info({ port, opensearch: config.opensearchUrl }, `sidecar listening on http://${config.host}:${port}`);
       const reload = () => {
-        loadPromotedEmbedder(config, logger)
-          .then(({ embedder, problems }) => {
-            if (!embedder && problems.length > 0 && models.embedder) {
-              logger.error({ problems }, "the promoted model cannot be loaded; still serving the previous one");
-              return;
-            }
-            models.replaceEmbedder(embedder, problems);
-          })
-          .catch((err: unknown) => logger.error({ err }, "model reload failed; still serving the previous model"));
+        reloadPromotedModels(models, config, logger).catch((err: unknown) => logger.error({ err }, "model reload failed; still serving the previous model"));
       };
       process.on("SIGHUP", reload);
       await new Promise<void>((resolve) => {
