@@ -33,7 +33,7 @@ export interface EnrichBenchResult {
   bm25_only_indexed: ThroughputFigure;
   /** The same documents through `/v1/enrich` with the model: clean, hash, embed, bulk write with vectors. */
   enriched_indexed: ThroughputFigure;
-  /** enriched_indexed ÷ bm25_only_indexed docs/s: what embedding costs the end-to-end indexing rate. */
+  /** enriched_indexed ÷ bm25_only_indexed docs/s: what embedding, and indexing the vectors in HNSW, cost the end-to-end rate. */
   enriched_vs_bm25_only: number;
 }
 
