@@ -155,7 +155,7 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
   });
 }
 
-/** `relevance train …`: trains models from judgments (and, later, events). */
+/** `relevance train …`: trains models from judgments, clicks or the catalog alone. */
 export function trainCommand(): Command {
   const train = new Command("train").description("train relevance models");
   train
