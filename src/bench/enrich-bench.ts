@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type SidecarConfig } from "../config";
 import { ActiveModels, createSidecar, type ServingEmbedder } from "../http";
-import { cleanProduct, loadCatalog, readCatalog, type CatalogReadOptions, type EnrichOutcome, type LoadSummary, type Product } from "../indexing";
+import { loadCatalog, type CatalogReadOptions, type EnrichOutcome, type LoadSummary, type Product } from "../indexing";
+import { readCatalogProducts } from "../model/training-inputs";
 import { deleteIndexes, setupIndexes } from "../opensearch";
 
 export interface EnrichBenchOptions extends CatalogReadOptions {
@@ -41,17 +42,6 @@ const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
 function figure(documents: number, failed: number, seconds: number): ThroughputFigure {
   return { documents, failed, seconds: round(seconds, 3), docs_per_second: round(documents / Math.max(seconds, 1e-9), 1) };
-}
-
-async function readProducts(path: string, options: CatalogReadOptions, limit: number): Promise<Product[]> {
-  const products: Product[] = [];
-  for await (const entry of readCatalog(path, options)) {
-    if (products.length >= limit) break;
-    if (!entry.record) continue;
-    const cleaned = cleanProduct(entry.record);
-    if (cleaned.ok) products.push(cleaned.product);
-  }
-  return products;
 }
 
 async function timeEmbedding(embedder: ServingEmbedder, products: readonly Product[], batchSize: number): Promise<ThroughputFigure> {
@@ -104,7 +94,7 @@ async function timeIndexing(config: SidecarConfig, embedder: ServingEmbedder | n
  */
 export async function benchEnrichment(path: string, options: EnrichBenchOptions): Promise<EnrichBenchResult> {
   options.onPhase?.("embedding");
-  const products = await readProducts(path, options, options.limit ?? 20_000);
+  const products = [...(await readCatalogProducts(path, { ...options, limit: options.limit ?? 20_000 })).products.values()];
   if (products.length === 0) throw new Error(`no usable products in ${path} (check --map)`);
   const embedded = await timeEmbedding(options.embedder, products, options.batchSize ?? 500);
   options.onPhase?.("indexing without the model (baseline)");

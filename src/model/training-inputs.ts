@@ -55,11 +55,15 @@ export async function readJudgmentQueries(path: string): Promise<Set<string>> {
   return new Set((await readJudgmentPairs(path)).map((pair) => queryKey(pair.query)));
 }
 
-/** Catalog products by id, cleaned like indexing cleans them; unreadable or invalid records are counted, not fatal. */
-export async function readCatalogProducts(path: string, options: CatalogReadOptions = {}): Promise<{ products: Map<string, Product>; rejected: number }> {
+/**
+ * Catalog products by id, cleaned like indexing cleans them; unreadable or invalid records are counted, not fatal.
+ * `limit` stops reading once that many products are usable.
+ */
+export async function readCatalogProducts(path: string, options: CatalogReadOptions & { limit?: number } = {}): Promise<{ products: Map<string, Product>; rejected: number }> {
   const products = new Map<string, Product>();
   let rejected = 0;
   for await (const entry of readCatalog(path, options)) {
+    if (options.limit !== undefined && products.size >= options.limit) break;
     const result = entry.record ? cleanProduct(entry.record) : undefined;
     if (result?.ok) products.set(result.product.id, result.product);
     else rejected++;

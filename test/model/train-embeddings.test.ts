@@ -16,6 +16,7 @@ import {
   type TrainedEmbeddings,
 } from "../../src/model";
 import { syntheticCatalog } from "../utils/synthetic-catalog";
+import { TINY_TRAINING_OPTIONS } from "../utils/tiny-model";
 
 const dot = (a: Float32Array, b: Float32Array): number => a.reduce((s, x, i) => s + x * (b[i] as number), 0);
 
@@ -28,19 +29,7 @@ describe("training the two-tower model", function () {
   before(async () => {
     await tf.setBackend("cpu");
     root = await mkdtemp(join(tmpdir(), "emb-test-"));
-    trained = await trainEmbeddings(data, {
-      features: { buckets: 4096 },
-      dimension: 16,
-      bagDimension: 16,
-      hiddenUnits: 16,
-      epochs: 6,
-      batchSize: 32,
-      learningRate: 0.01,
-      tableLearningRate: 0.2,
-      minPseudoQueries: 64,
-      validationFraction: 0.15,
-      seed: 11,
-    });
+    trained = await trainEmbeddings(data, TINY_TRAINING_OPTIONS);
   });
 
   after(async () => {

@@ -1,10 +1,10 @@
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { benchEnrichment, measureLatency, type LatencySummary } from "../../bench";
 import { loadConfig, readConnectionSettings } from "../../config";
 import { readJudgments } from "../../eval";
-import { parseFieldMap, type CatalogFormat } from "../../indexing";
 import { loadActiveEmbedder, loadEmbedder } from "../../model";
 import { bm25Query } from "../../search/bm25-query";
+import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
 import { note, positiveInt, printSummary } from "../output";
 
 interface BenchSearchFlags {
@@ -65,10 +65,7 @@ function benchSearchCommand(): Command {
     });
 }
 
-interface BenchEnrichFlags {
-  catalog: string;
-  format?: CatalogFormat;
-  map?: string;
+interface BenchEnrichFlags extends CatalogFlags {
   limit: number;
   batchSize: number;
   concurrency: number;
@@ -78,11 +75,9 @@ interface BenchEnrichFlags {
 }
 
 function benchEnrichCommand(): Command {
-  return new Command("enrich")
-    .description("documents/second embedded by the model, and indexed end to end through /v1/enrich with and without it, in one run")
-    .requiredOption("--catalog <file>", "catalog file (CSV or JSONL, .gz accepted)")
-    .addOption(new Option("--format <format>", "file format (default: from the file name)").choices(["csv", "jsonl"]))
-    .option("--map <pairs>", "canonical field=source column pairs, e.g. id=product_uid,title=product_title")
+  return withCatalogOptions(
+    new Command("enrich").description("documents/second embedded by the model, and indexed end to end through /v1/enrich with and without it, in one run"),
+  )
     .option("--limit <n>", "products to read from the catalog", positiveInt("--limit"), 20_000)
     .option("--batch-size <n>", "documents per enrich request (and per embedding batch)", positiveInt("--batch-size"), 500)
     .option("--concurrency <n>", "enrich requests in flight", positiveInt("--concurrency"), 2)
@@ -101,8 +96,7 @@ function benchEnrichCommand(): Command {
         const result = await benchEnrichment(flags.catalog, {
           config,
           embedder,
-          map: parseFieldMap(flags.map),
-          ...(flags.format ? { format: flags.format } : {}),
+          ...catalogReadOptions(flags),
           limit: flags.limit,
           batchSize: flags.batchSize,
           concurrency: flags.concurrency,

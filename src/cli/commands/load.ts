@@ -2,16 +2,14 @@ import { createReadStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { readConnectionSettings } from "../../config";
-import { loadCatalog, parseFieldMap, type CatalogFormat } from "../../indexing";
+import { loadCatalog } from "../../indexing";
+import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
 import { note, positiveInt, printSummary, progressBar } from "../output";
 import { SidecarClient } from "../sidecar-client";
 
-interface LoadFlags {
-  catalog: string;
-  format?: CatalogFormat;
-  map?: string;
+interface LoadFlags extends CatalogFlags {
   batchSize: number;
   concurrency: number;
   index?: string;
@@ -30,23 +28,17 @@ async function countLines(path: string): Promise<number> {
 
 /** `relevance load`: a catalog file through the sidecar's enrichment path. */
 export function loadCommand(): Command {
-  return new Command("load")
-    .description("load a product catalog (CSV or JSONL, .gz accepted) through the sidecar's enrichment path")
-    .requiredOption("--catalog <file>", "catalog file")
-    .addOption(new Option("--format <format>", "file format (default: from the file name)").choices(["csv", "jsonl"]))
-    .option("--map <pairs>", "canonical field=source column pairs, e.g. id=product_uid,title=product_title")
+  return withCatalogOptions(new Command("load").description("load a product catalog (CSV or JSONL, .gz accepted) through the sidecar's enrichment path"))
     .option("--batch-size <n>", "documents per enrich request", positiveInt("--batch-size"), 500)
     .option("--concurrency <n>", "enrich requests in flight", positiveInt("--concurrency"), 2)
     .option("--index <name>", "index or alias to write to (default: the sidecar's products alias)")
     .option("--sidecar-url <url>", "sidecar URL (env SIDECAR_URL)")
     .option("--errors <file>", "write every failed document as JSONL to this file")
     .action(async (flags: LoadFlags) => {
-      const map = parseFieldMap(flags.map);
       const client = new SidecarClient({ baseUrl: flags.sidecarUrl ?? readConnectionSettings().sidecarUrl });
       const progress = progressBar("loading", process.stdout.isTTY ? await countLines(flags.catalog) : 0);
       const summary = await loadCatalog(flags.catalog, {
-        map,
-        ...(flags.format ? { format: flags.format } : {}),
+        ...catalogReadOptions(flags),
         batchSize: flags.batchSize,
         concurrency: flags.concurrency,
         send: (documents) => client.enrich(documents, flags.index ? { index: flags.index } : {}),

@@ -1,6 +1,5 @@
 import { basename, join } from "node:path";
 import { Command, Option } from "commander";
-import { parseFieldMap, type CatalogFormat } from "../../indexing";
 import {
   EMBEDDINGS_KIND,
   INFERENCE_BACKENDS,
@@ -14,14 +13,12 @@ import {
 } from "../../model";
 import { queryKey } from "../../model/query-key";
 import { readCatalogProducts, readClickPairs, readJudgmentPairs, readJudgmentQueries, sha256File } from "../../model/training-inputs";
+import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
 import { note, positiveInt, printSummary, progressBar } from "../output";
 
-interface TrainEmbeddingsFlags {
+interface TrainEmbeddingsFlags extends CatalogFlags {
   judgments?: string;
   clicks?: string;
-  catalog: string;
-  map?: string;
-  format?: CatalogFormat;
   out: string;
   dimension: number;
   buckets: number;
@@ -58,7 +55,7 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
   const backend = await selectInferenceBackend({ preference: flags.backend });
   note(`backend: ${backend.backend} (${backend.tried.map((t) => `${t.candidate}: ${t.ok ? "ok" : t.reason}`).join("; ")})`);
 
-  const { products, rejected } = await readCatalogProducts(flags.catalog, { map: parseFieldMap(flags.map), ...(flags.format ? { format: flags.format } : {}) });
+  const { products, rejected } = await readCatalogProducts(flags.catalog, catalogReadOptions(flags));
   if (products.size === 0) throw new Error(`no usable products in ${flags.catalog} (${rejected} rejected; check --map)`);
   let pairs: TrainingPair[] = flags.judgments ? await readJudgmentPairs(flags.judgments) : [];
   let clicks: ClickPair[] = flags.clicks ? await readClickPairs(flags.clicks) : [];
@@ -158,14 +155,10 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
 /** `relevance train …`: trains models from judgments, clicks or the catalog alone. */
 export function trainCommand(): Command {
   const train = new Command("train").description("train relevance models");
-  train
-    .command("embeddings")
+  withCatalogOptions(train.command("embeddings"))
     .description("train the query/product two-tower embedding model from judgments and/or clicks, or from the catalog alone; writes <out>/embeddings/<version>/")
     .option("--judgments <file>", "judgments CSV (query,doc_id,grade); grades ≥ --relevant-grade are positives")
     .option("--clicks <file>", "clicks CSV (query,item_id or query,doc_id; other columns ignored); every row is a positive")
-    .requiredOption("--catalog <file>", "catalog file (CSV or JSONL, .gz accepted)")
-    .option("--map <pairs>", "canonical field=source column pairs, e.g. id=product_uid,title=product_title")
-    .addOption(new Option("--format <format>", "catalog format (default: from the file name)").choices(["csv", "jsonl"]))
     .option("--out <dir>", "models folder", "rerankers")
     .option("--dimension <n>", "embedding dimension", positiveInt("--dimension"), 64)
     .option("--buckets <n>", "feature hash buckets (rows of the embedding table; weights file ≈ buckets × dimension × 4 bytes)", positiveInt("--buckets"), 262144)
