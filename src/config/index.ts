@@ -1,5 +1,5 @@
-export { loadConfig, ConfigError, FUSION_METHODS } from "./sidecar-config";
-export type { SidecarConfig, ConfigOverrides, FusionMethod } from "./sidecar-config";
+export { loadConfig, ConfigError, FUSION_METHODS, ACCESS_SCOPES } from "./sidecar-config";
+export type { SidecarConfig, ConfigOverrides, FusionMethod, AccessScope, ApiKey } from "./sidecar-config";
 export { createLogger } from "./logger";
 export { projectRoot } from "./project-paths";
 export { readConnectionSettings } from "./connection-settings";

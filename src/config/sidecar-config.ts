@@ -18,6 +18,29 @@ const HybridSchema = z.strictObject({
   candidates: z.number().int().min(10).max(1000).default(100),
 });
 
+/** Access scopes, lowest first; each includes the ones before it (CONTRACTS §5 Access). */
+export const ACCESS_SCOPES = ["search", "write", "admin"] as const;
+export type AccessScope = (typeof ACCESS_SCOPES)[number];
+
+const ApiKeySchema = z.strictObject({
+  /** The secret a caller sends in `x-api-key`. */
+  key: z.string().regex(/^[A-Za-z0-9._~+/=-]{16,256}$/, "an API key must be 16–256 characters of A–Z a–z 0–9 . _ ~ + / = -"),
+  scope: z.enum(ACCESS_SCOPES),
+});
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+/** `API_KEYS` is `key:scope,key:scope`; the keys themselves never appear in an error message. */
+function parseApiKeys(value: string): unknown {
+  return value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "")
+    .map((entry) => {
+      const colon = entry.lastIndexOf(":");
+      return colon < 0 ? { key: entry, scope: "" } : { key: entry.slice(0, colon), scope: entry.slice(colon + 1) };
+    });
+}
+
 const ConfigSchema = z.strictObject({
   /** @defaultValue "http://127.0.0.1:9200" (env OPENSEARCH_URL) */
   opensearchUrl: z.url().default("http://127.0.0.1:9200"),
@@ -58,6 +81,10 @@ const ConfigSchema = z.strictObject({
    * used alone and start-up fails when it is unavailable. @defaultValue "auto" (env INFERENCE_BACKEND)
    */
   inferenceBackend: z.enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"]).default("auto"),
+  /** Keys and their scopes (env API_KEYS, `key:scope,...`). @defaultValue none: every caller has the anonymous scope */
+  apiKeys: z.array(ApiKeySchema).default([]),
+  /** Scope of a request without a key; never `admin`. @defaultValue "search" (env ANONYMOUS_SCOPE) */
+  anonymousScope: z.enum(["search", "write"], { message: 'ANONYMOUS_SCOPE must be "search" or "write" (anonymous callers never get admin)' }).default("search"),
   hybrid: HybridSchema.default(HybridSchema.parse({})),
 });
 
@@ -84,6 +111,8 @@ const ENV_KEYS = {
   MODELS_DIR: "modelsDir",
   EMBEDDING_DIMENSION: "embeddingDimension",
   INFERENCE_BACKEND: "inferenceBackend",
+  API_KEYS: "apiKeys",
+  ANONYMOUS_SCOPE: "anonymousScope",
   HYBRID_FUSION: "hybrid.fusion",
   HYBRID_BM25_WEIGHT: "hybrid.bm25Weight",
   HYBRID_KNN_WEIGHT: "hybrid.knnWeight",
@@ -117,12 +146,13 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       const field = key.slice("hybrid.".length);
       hybridFromEnv[field] = field === "fusion" ? value : Number(value);
     } else {
-      fromEnv[key] = value;
+      fromEnv[key] = key === "apiKeys" ? parseApiKeys(value) : value;
     }
   }
   const hybrid = { ...hybridFromEnv, ...(overrides.hybrid ?? {}) };
   const parsed = ConfigSchema.safeParse({ ...fromEnv, ...overrides, hybrid });
   if (!parsed.success) {
+    // Messages only, never the rejected values: API keys and passwords must not reach a log.
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
   }

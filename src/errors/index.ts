@@ -9,3 +9,4 @@ export {
   PayloadTooLargeError,
   NotFoundError,
 } from "./input-errors";
+export { AccessError, UnauthenticatedError, ForbiddenError, OverloadedError } from "./access-errors";

@@ -22,6 +22,13 @@ export function randomName(prefix = "t"): string {
   return `${prefix}-${randomUUID().slice(0, 12)}`;
 }
 
+/** One key per scope, configured in every {@link testConfig}; tests send them as `x-api-key`. */
+export const TEST_API_KEYS = {
+  search: "test-search-key-0123456789",
+  write: "test-write-key-0123456789",
+  admin: "test-admin-key-0123456789",
+} as const;
+
 /** A sidecar config against the run's real services, with aliases of its own. */
 export function testConfig(overrides: ConfigOverrides = {}): SidecarConfig {
   const prefix = randomName("test");
@@ -33,6 +40,7 @@ export function testConfig(overrides: ConfigOverrides = {}): SidecarConfig {
     productsAlias: `${prefix}-products`,
     eventsAlias: `${prefix}-events`,
     profilesAlias: `${prefix}-profiles`,
+    apiKeys: Object.entries(TEST_API_KEYS).map(([scope, key]) => ({ key, scope: scope as keyof typeof TEST_API_KEYS })),
     ...overrides,
   });
 }
