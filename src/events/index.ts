@@ -1,0 +1,2 @@
+export { EVENT_TYPES } from "./behaviour-event";
+export type { EventType, BehaviourEvent, BehaviourSink } from "./behaviour-event";
