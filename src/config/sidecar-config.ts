@@ -86,6 +86,13 @@ const ConfigSchema = z.strictObject({
   /** Scope of a request without a key; never `admin`. @defaultValue "search" (env ANONYMOUS_SCOPE) */
   anonymousScope: z.enum(["search", "write"], { message: 'ANONYMOUS_SCOPE must be "search" or "write" (anonymous callers never get admin)' }).default("search"),
   hybrid: HybridSchema.default(HybridSchema.parse({})),
+  /**
+   * Secret key of the HMAC-SHA256 that pseudonymizes user, session and event ids (env PSEUDONYM_KEY).
+   * Optional here so commands that store no events run without it; `serve` refuses to start without it.
+   */
+  pseudonymKey: z.string().min(32, "PSEUDONYM_KEY must be at least 32 characters").optional(),
+  /** Events older than this many days are rejected at ingest and deleted by `serve`'s retention sweep. @defaultValue 365 (env EVENT_RETENTION_DAYS) */
+  eventRetentionDays: z.coerce.number().int().min(1).max(36500).default(365),
 });
 
 export type SidecarConfig = Readonly<z.infer<typeof ConfigSchema>>;
@@ -113,6 +120,8 @@ const ENV_KEYS = {
   INFERENCE_BACKEND: "inferenceBackend",
   API_KEYS: "apiKeys",
   ANONYMOUS_SCOPE: "anonymousScope",
+  PSEUDONYM_KEY: "pseudonymKey",
+  EVENT_RETENTION_DAYS: "eventRetentionDays",
   HYBRID_FUSION: "hybrid.fusion",
   HYBRID_BM25_WEIGHT: "hybrid.bm25Weight",
   HYBRID_KNN_WEIGHT: "hybrid.knnWeight",

@@ -29,6 +29,9 @@ export const TEST_API_KEYS = {
   admin: "test-admin-key-0123456789",
 } as const;
 
+/** The HMAC key every {@link testConfig} pseudonymizes with, so tests can compute the expected user keys. */
+export const TEST_PSEUDONYM_KEY = "test-pseudonym-key-0123456789abcdef";
+
 /** A sidecar config against the run's real services, with aliases of its own. */
 export function testConfig(overrides: ConfigOverrides = {}): SidecarConfig {
   const prefix = randomName("test");
@@ -41,6 +44,7 @@ export function testConfig(overrides: ConfigOverrides = {}): SidecarConfig {
     eventsAlias: `${prefix}-events`,
     profilesAlias: `${prefix}-profiles`,
     apiKeys: Object.entries(TEST_API_KEYS).map(([scope, key]) => ({ key, scope: scope as keyof typeof TEST_API_KEYS })),
+    pseudonymKey: TEST_PSEUDONYM_KEY,
     ...overrides,
   });
 }
