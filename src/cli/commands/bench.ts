@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { benchEnrichment, measureLatency, type LatencySummary } from "../../bench";
+import { benchEnrichment, measureLatency, runMixedLoad, type LatencySummary } from "../../bench";
 import { loadConfig, readConnectionSettings } from "../../config";
 import { readJudgments } from "../../eval";
 import { loadActiveEmbedder, loadEmbedder } from "../../model";
@@ -115,10 +115,48 @@ function benchEnrichCommand(): Command {
     });
 }
 
+interface BenchLoadFlags {
+  clients: number;
+  seconds: number;
+  catalogSize: number;
+  seed: number;
+}
+
+function benchLoadCommand(): Command {
+  return new Command("load")
+    .description(
+      "bounded loopback load test: a throw-away sidecar process under concurrent clients mixing bm25 and hybrid searches, /v1/enrich and _bulk; /healthz latency (idle baseline vs under load), resident memory and errors",
+    )
+    .option("--clients <n>", "concurrent clients", positiveInt("--clients"), 32)
+    .option("--seconds <n>", "duration of the load", positiveInt("--seconds"), 120)
+    .option("--catalog-size <n>", "sample products loaded first", positiveInt("--catalog-size"), 2000)
+    .option("--seed <n>", "random seed of the operation mix", positiveInt("--seed"), 42)
+    .action(async (flags: BenchLoadFlags) => {
+      const result = await runMixedLoad({
+        config: loadConfig({ logLevel: "warn" }),
+        clients: flags.clients,
+        seconds: flags.seconds,
+        catalogSize: flags.catalogSize,
+        seed: flags.seed,
+        onPhase: (phase) => note(`${phase}…`),
+      });
+      for (const [op, f] of Object.entries(result.operations)) {
+        note(`${op.padEnd(14)} ${String(f.requests).padStart(7)} requests  p50 ${f.p50_ms} ms  p99 ${f.p99_ms} ms  errors ${f.errors}  429s ${f.overloaded}`);
+      }
+      const probe = (name: string, p: typeof result.healthz_idle) => note(`/healthz ${name.padEnd(11)} p50 ${p.p50_ms} ms  p99 ${p.p99_ms} ms  max ${p.max_ms} ms  (${p.probes} probes, ${p.failures} failed)`);
+      probe("idle", result.healthz_idle);
+      probe("under load", result.healthz_under_load);
+      note(`sidecar RSS: ${result.rss_mb.idle} MB idle, ${result.rss_mb.max_under_load} MB max under load, ${result.rss_mb.end} MB at the end`);
+      for (const sample of result.error_samples) note(`error: ${sample}`);
+      printSummary({ bench: "load", baseline: "healthz_idle", ...result });
+    });
+}
+
 /** `relevance bench <what>`: figures with their baseline measured in the same run. */
 export function benchCommand(): Command {
   const command = new Command("bench").description("benchmarks; each prints its figures with a baseline measured in the same run");
   command.addCommand(benchSearchCommand());
   command.addCommand(benchEnrichCommand());
+  command.addCommand(benchLoadCommand());
   return command;
 }
