@@ -64,8 +64,13 @@ const ConfigSchema = z.strictObject({
   proxyTimeoutMs: z.coerce.number().int().positive().default(60000),
   /** Largest JSON body accepted by `/v1/*`. @defaultValue "10mb" (env BODY_LIMIT) */
   bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i).default("10mb"),
-  /** Largest `_bulk`/`_doc` body enriched on its way through the proxy. @defaultValue "100mb" (env BULK_BODY_LIMIT) */
+  /** Largest body the proxy accepts (any proxied request, counted after decoding). @defaultValue "100mb" (env BULK_BODY_LIMIT) */
   bulkBodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i).default("100mb"),
+  /**
+   * Request bytes held at once across all requests (bodies as read and decoded, and rewritten bulk
+   * bodies); beyond it a request is answered 429 OVERLOADED with `Retry-After`. @defaultValue "256mb" (env MAX_INFLIGHT_BYTES)
+   */
+  maxInflightBytes: z.string().regex(/^\d+(b|kb|mb|gb)$/i).default("256mb"),
   /** Alias that the products index lives behind. @defaultValue "products" (env PRODUCTS_ALIAS) */
   productsAlias: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default("products"),
   /** Alias of the behaviour-events index. @defaultValue "events" (env EVENTS_ALIAS) */
@@ -112,6 +117,7 @@ const ENV_KEYS = {
   PROXY_TIMEOUT_MS: "proxyTimeoutMs",
   BODY_LIMIT: "bodyLimit",
   BULK_BODY_LIMIT: "bulkBodyLimit",
+  MAX_INFLIGHT_BYTES: "maxInflightBytes",
   PRODUCTS_ALIAS: "productsAlias",
   EVENTS_ALIAS: "eventsAlias",
   PROFILES_ALIAS: "profilesAlias",

@@ -6,7 +6,7 @@ export const ERROR_CODES = {
   INVALID_JSON: { status: 400, meaning: "The request body is not valid JSON." },
   INVALID_REQUEST: { status: 400, meaning: "The request is well-formed JSON but fails validation; `details` lists each problem." },
   UNKNOWN_PIPELINE: { status: 400, meaning: "The `pipeline` named in the request does not exist." },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: "The request body is not `application/json`." },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: "The request body's content type, charset or `Content-Encoding` is not one the endpoint accepts." },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: "The request body exceeds the configured limit." },
   UNAUTHENTICATED: { status: 401, meaning: "The `x-api-key` header names no configured key." },
   FORBIDDEN: { status: 403, meaning: "The caller's scope does not allow this request; the message names the scope needed." },

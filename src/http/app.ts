@@ -11,7 +11,9 @@ import { errorHandler } from "./error-handler";
 import { jsonBody } from "./json-body";
 import { type SidecarMetrics } from "./metrics";
 import { type ModelStatusProvider } from "./model-status";
+import { inflightGuard } from "./inflight-guard";
 import { openSearchProxy } from "./opensearch-proxy";
+import { InflightBudget, parseByteSize } from "./proxy";
 import { enrichRoutes } from "./routes/enrich-routes";
 import { enrichedWriteRoutes } from "./routes/enriched-writes";
 import { healthRoutes } from "./routes/health-routes";
@@ -37,6 +39,9 @@ export function createApp(deps: AppDependencies): Express {
   app.use(deps.metrics.middleware());
 
   app.use(healthRoutes({ gateway: deps.gateway, redis: deps.redis, metrics: deps.metrics, modelStatus: deps.modelStatus, probeTimeoutMs: 1000 }));
+  // One budget of request bytes held at once, shared by the /v1 API and the proxy.
+  const budget = new InflightBudget(parseByteSize(deps.config.maxInflightBytes));
+  app.use("/v1", inflightGuard(budget, deps.config.bodyLimit));
   app.use("/v1", jsonBody(deps.config.bodyLimit));
   app.use(searchRoutes(deps.search));
   app.use(
@@ -54,16 +59,17 @@ export function createApp(deps: AppDependencies): Express {
     logger: deps.logger,
     auth: deps.config.opensearchUsername ? { username: deps.config.opensearchUsername, password: deps.config.opensearchPassword ?? "" } : undefined,
   };
+  const proxyBody = { limit: parseByteSize(deps.config.bulkBodyLimit), budget };
   app.use(
     enrichedWriteRoutes({
       enrich: deps.enrich,
       proxy,
       productsAlias: deps.config.productsAlias,
-      bodyLimit: deps.config.bulkBodyLimit,
+      body: proxyBody,
       timeoutMs: deps.config.opensearchTimeoutMs,
     }),
   );
-  app.use(openSearchProxy(proxy));
+  app.use(openSearchProxy(proxy, proxyBody));
   app.use(errorHandler(deps.logger));
   return app;
 }

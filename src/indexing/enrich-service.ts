@@ -59,6 +59,13 @@ export interface PreparedBatch {
   items: PreparedItem[];
 }
 
+/** A document as stored, with what a guarded write-back needs. */
+export interface StoredDocument {
+  source: Record<string, unknown>;
+  seqNo: number;
+  primaryTerm: number;
+}
+
 interface StoredStamp {
   content_hash?: string;
   model_version?: string | null;
@@ -139,6 +146,27 @@ export class EnrichService {
     const counts: Record<EnrichStatus, number> = { indexed: 0, unchanged: 0, enriched: 0, failed: 0 };
     for (const item of items) counts[item.status] += 1;
     return { index: options.index, model_version: batch.modelVersion, counts, embedded: batch.embedded, items };
+  }
+
+  /**
+   * Stored documents with their sequence number and primary term, for partial updates that are
+   * merged and written back whole (guarded by `if_seq_no`/`if_primary_term`). Missing ids are absent.
+   */
+  async storedDocuments(index: string, refs: readonly { id: string; routing?: string }[], timeoutMs: number): Promise<Map<string, StoredDocument>> {
+    const stored = new Map<string, StoredDocument>();
+    if (refs.length === 0) return stored;
+    const response = await this.#gateway.request<{ docs?: { _id: string; found?: boolean; _source?: Record<string, unknown>; _seq_no?: number; _primary_term?: number }[] }>(
+      "POST",
+      `/${encodeURIComponent(index)}/_mget`,
+      { docs: refs.map((ref) => ({ _id: ref.id, ...(ref.routing === undefined ? {} : { routing: ref.routing }) })) },
+      { ignore: [404], timeoutMs, retries: 1 },
+    );
+    for (const doc of response.body.docs ?? []) {
+      if (doc.found && doc._source && doc._seq_no !== undefined && doc._primary_term !== undefined) {
+        stored.set(doc._id, { source: doc._source, seqNo: doc._seq_no, primaryTerm: doc._primary_term });
+      }
+    }
+    return stored;
   }
 
   /** Content hash and model stamp of documents already in the index, to skip re-embedding them. */

@@ -1,5 +1,5 @@
 export { EnrichService } from "./enrich-service";
-export type { EnrichOptions, EnrichOutcome, EnrichItemResult, EnrichStatus, EnrichServiceDependencies, BulkResponseBody, PrepareOptions, PreparedItem, PreparedBatch } from "./enrich-service";
+export type { EnrichOptions, EnrichOutcome, EnrichItemResult, EnrichStatus, EnrichServiceDependencies, BulkResponseBody, PrepareOptions, PreparedItem, PreparedBatch, StoredDocument } from "./enrich-service";
 export { cleanProduct, RESERVED_FIELDS } from "./clean-product";
 export type { CleanResult } from "./clean-product";
 export { contentHash } from "./content-hash";
@@ -11,5 +11,8 @@ export { readCatalog, parseFieldMap, guessCatalogFormat, applyFieldMap, CatalogL
 export type { CatalogFormat, CatalogReadOptions, CatalogEntry } from "./catalog-reader";
 export type { Product, RawRecord } from "./product";
 export type { ProductEmbedder, EmbedderProvider } from "./product-embedder";
-export { parseBulkBody, enrichBulk, withDocumentId, isRecord } from "./bulk-enrichment";
+export { enrichBulk, withDocumentId } from "./bulk-enrichment";
 export type { BulkItem, BulkRewrite, BulkEnrichmentOptions } from "./bulk-enrichment";
+export { parseBulkActions, targetOf } from "./bulk-body";
+export type { BulkEntry, BulkActionName, LineSpan } from "./bulk-body";
+export { isRecord, mergeDocuments } from "./records";

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { Client } from "@opensearch-project/opensearch";
 import { type Sidecar } from "../../src/http";
-import { randomName } from "../utils/services";
+import { randomName, TEST_API_KEYS } from "../utils/services";
 import { startTestSidecar } from "../utils/sidecar-harness";
 
 interface StoredProduct {
@@ -21,7 +21,7 @@ describe("_bulk and _doc writes through the proxy are enriched", () => {
   before(async () => {
     sidecar = await startTestSidecar();
     const port = await sidecar.listen();
-    client = new Client({ node: `http://127.0.0.1:${port}` });
+    client = new Client({ node: `http://127.0.0.1:${port}`, headers: { "x-api-key": TEST_API_KEYS.admin } });
   });
   after(async () => {
     await client.indices.delete({ index: plainIndex }, { ignore: [404] });

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { Client } from "@opensearch-project/opensearch";
 import { type Sidecar } from "../../src/http";
-import { randomName, testConfig } from "../utils/services";
+import { randomName, testConfig, TEST_API_KEYS } from "../utils/services";
 import { createSidecar } from "../../src/http";
 
 /** The official client pointed at the sidecar must not notice it is not talking to OpenSearch. */
@@ -13,7 +13,7 @@ describe("OpenSearch API through the sidecar proxy (official client)", () => {
   before(async () => {
     sidecar = createSidecar(testConfig());
     const port = await sidecar.listen();
-    client = new Client({ node: `http://127.0.0.1:${port}` });
+    client = new Client({ node: `http://127.0.0.1:${port}`, headers: { "x-api-key": TEST_API_KEYS.admin } });
   });
   after(async () => {
     await client.indices.delete({ index }, { ignore: [404] });

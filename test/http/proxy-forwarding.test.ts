@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import request from "supertest";
 import { createSidecar, type Sidecar } from "../../src/http";
-import { testConfig } from "../utils/services";
+import { testConfig, TEST_API_KEYS } from "../utils/services";
 
 interface Seen {
   method: string;
@@ -45,6 +45,7 @@ describe("proxy forwarding is byte-faithful", () => {
       .put("/some-index/_settings?pretty=true&flat_settings=true")
       .set("authorization", "Basic Y2FsbGVyOnNlY3JldA==")
       .set("x-opaque-id", "trace-1")
+      .set("x-api-key", TEST_API_KEYS.admin)
       .set("content-type", "application/json")
       .send('{"index":{"refresh_interval":"5s"}}')
       .expect(418);
@@ -59,7 +60,7 @@ describe("proxy forwarding is byte-faithful", () => {
   });
 
   it("adds the sidecar's own credentials when the caller sent none", async () => {
-    await request(sidecar.app).get("/_cat/health").expect(418);
+    await request(sidecar.app).get("/_cat/health").set("x-api-key", TEST_API_KEYS.admin).expect(418);
     assert.equal(seen.at(-1)?.headers.authorization, `Basic ${Buffer.from("svc:pw").toString("base64")}`);
   });
 });

@@ -1,0 +1,8 @@
+export { endToEndHeaders } from "./header-hygiene";
+export { InflightBudget, Reservation, parseByteSize } from "./inflight-budget";
+export { readRequestBody, contentCodingOf } from "./request-body";
+export type { BodyReadOptions } from "./request-body";
+export { openUpstream, sendUpstream, basicAuthHeader } from "./upstream";
+export type { ProxyOptions, UpstreamRequest, UpstreamResponse } from "./upstream";
+export { relayResponse } from "./relay";
+export { reservationFor } from "./reservation-for";
