@@ -87,7 +87,10 @@ const ConfigSchema = z.strictObject({
    */
   inferenceBackend: z.enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"]).default("auto"),
   /** Keys and their scopes (env API_KEYS, `key:scope,...`). @defaultValue none: every caller has the anonymous scope */
-  apiKeys: z.array(ApiKeySchema).default([]),
+  apiKeys: z
+    .array(ApiKeySchema)
+    .refine((keys) => new Set(keys.map((entry) => entry.key)).size === keys.length, "API_KEYS lists the same key more than once")
+    .default([]),
   /** Scope of a request without a key; never `admin`. @defaultValue "search" (env ANONYMOUS_SCOPE) */
   anonymousScope: z.enum(["search", "write"], { message: 'ANONYMOUS_SCOPE must be "search" or "write" (anonymous callers never get admin)' }).default("search"),
   hybrid: HybridSchema.default(HybridSchema.parse({})),
