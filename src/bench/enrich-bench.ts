@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { type SidecarConfig } from "../config";
 import { ActiveModels, createSidecar, type ServingEmbedder } from "../http";
 import { loadCatalog, type CatalogReadOptions, type EnrichOutcome, type LoadSummary, type Product } from "../indexing";
@@ -58,9 +58,19 @@ async function timeEmbedding(embedder: ServingEmbedder, products: readonly Produ
 async function timeIndexing(config: SidecarConfig, embedder: ServingEmbedder | null, path: string, options: EnrichBenchOptions): Promise<ThroughputFigure> {
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const aliases = { products: `${prefix}-products`, events: `${prefix}-events`, profiles: `${prefix}-profiles` };
+  // A key of this run's own, so the bench writes whatever API_KEYS and ANONYMOUS_SCOPE say.
+  const apiKey = randomBytes(24).toString("base64url");
   // The sidecar only borrows the embedder: nothing here replaces or disposes it.
   const sidecar = createSidecar(
-    { ...config, port: 0, host: "127.0.0.1", productsAlias: aliases.products, eventsAlias: aliases.events, profilesAlias: aliases.profiles },
+    {
+      ...config,
+      port: 0,
+      host: "127.0.0.1",
+      productsAlias: aliases.products,
+      eventsAlias: aliases.events,
+      profilesAlias: aliases.profiles,
+      apiKeys: [...config.apiKeys, { key: apiKey, scope: "write" }],
+    },
     { models: new ActiveModels({ embedder }) },
   );
   await setupIndexes(sidecar.gateway, { aliases, embeddingDimension: options.embedder.dimension });
@@ -74,7 +84,7 @@ async function timeIndexing(config: SidecarConfig, embedder: ServingEmbedder | n
       send: async (documents) => {
         const response = await fetch(`http://127.0.0.1:${port}/v1/enrich`, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", "x-api-key": apiKey },
           body: JSON.stringify({ documents }),
         });
         if (!response.ok) throw new Error(`/v1/enrich answered ${response.status}: ${(await response.text()).slice(0, 300)}`);

@@ -14,6 +14,8 @@ export class SidecarRequestError extends Error {
 
 export interface SidecarClientOptions {
   baseUrl: string;
+  /** Sent as `x-api-key` (SIDECAR_API_KEY). @defaultValue none: the sidecar's anonymous scope */
+  apiKey?: string | undefined;
   /** Per-request deadline. @defaultValue 120000 */
   timeoutMs?: number;
   /** Tries for transient failures (network, 429, 502–504). @defaultValue 5 */
@@ -25,9 +27,11 @@ export class SidecarClient {
   readonly #baseUrl: string;
   readonly #timeoutMs: number;
   readonly #tries: number;
+  readonly #headers: Record<string, string>;
 
   constructor(options: SidecarClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.#headers = { "content-type": "application/json", ...(options.apiKey ? { "x-api-key": options.apiKey } : {}) };
     this.#timeoutMs = options.timeoutMs ?? 120_000;
     this.#tries = options.tries ?? 5;
   }
@@ -39,7 +43,7 @@ export class SidecarClient {
       try {
         response = await fetch(`${this.#baseUrl}${path}`, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: this.#headers,
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(this.#timeoutMs),
         });

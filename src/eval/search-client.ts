@@ -5,6 +5,8 @@ import { SearchRequestError } from "./errors";
 export interface SearchClientOptions {
   /** Sidecar base URL, e.g. `http://127.0.0.1:8080`. */
   readonly sidecarUrl: string;
+  /** Sent as `x-api-key` (SIDECAR_API_KEY). @defaultValue none: the sidecar's anonymous scope */
+  readonly apiKey?: string | undefined;
   /** Per-request deadline. @defaultValue 10000 */
   readonly timeoutMs?: number;
   /** Tries per query, the first included. @defaultValue 3 */
@@ -48,9 +50,11 @@ export class SearchClient {
   private readonly timeoutMs: number;
   private readonly attempts: number;
   private readonly backoffMs: number;
+  private readonly headers: Record<string, string>;
 
   constructor(options: SearchClientOptions) {
     this.url = `${options.sidecarUrl.replace(/\/+$/, "")}/v1/search`;
+    this.headers = { "content-type": "application/json", accept: "application/json", ...(options.apiKey ? { "x-api-key": options.apiKey } : {}) };
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.attempts = options.attempts ?? 3;
     this.backoffMs = options.backoffMs ?? 250;
@@ -77,7 +81,7 @@ export class SearchClient {
     try {
       const response = await fetch(this.url, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
+        headers: this.headers,
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

@@ -7,6 +7,7 @@ import { NotFoundError } from "../errors";
 import { type EnrichService } from "../indexing";
 import { type OpenSearchGateway } from "../opensearch";
 import { type SearchService } from "../search";
+import { accessControl } from "./access";
 import { errorHandler } from "./error-handler";
 import { jsonBody } from "./json-body";
 import { type SidecarMetrics } from "./metrics";
@@ -37,6 +38,15 @@ export function createApp(deps: AppDependencies): Express {
   app.set("etag", false);
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/metrics" } }));
   app.use(deps.metrics.middleware());
+  // Before every route and the proxy: nothing below runs for a request the caller's scope does not allow.
+  app.use(
+    accessControl({
+      apiKeys: deps.config.apiKeys,
+      anonymousScope: deps.config.anonymousScope,
+      productsAlias: deps.config.productsAlias,
+      serviceAuth: deps.config.opensearchUsername ? { username: deps.config.opensearchUsername, password: deps.config.opensearchPassword ?? "" } : undefined,
+    }),
+  );
 
   app.use(healthRoutes({ gateway: deps.gateway, redis: deps.redis, metrics: deps.metrics, modelStatus: deps.modelStatus, probeTimeoutMs: 1000 }));
   // One budget of request bytes held at once, shared by the /v1 API and the proxy.
@@ -57,7 +67,6 @@ export function createApp(deps: AppDependencies): Express {
     target: deps.config.opensearchUrl,
     timeoutMs: deps.config.proxyTimeoutMs,
     logger: deps.logger,
-    auth: deps.config.opensearchUsername ? { username: deps.config.opensearchUsername, password: deps.config.opensearchPassword ?? "" } : undefined,
   };
   const proxyBody = { limit: parseByteSize(deps.config.bulkBodyLimit), budget };
   app.use(

@@ -17,10 +17,10 @@ interface BenchSearchFlags {
   opensearchUrl?: string;
 }
 
-async function postJson(url: string, body: unknown): Promise<void> {
+async function postJson(url: string, body: unknown, apiKey?: string): Promise<void> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(apiKey ? { "x-api-key": apiKey } : {}) },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
@@ -52,7 +52,7 @@ function benchSearchCommand(): Command {
       await measureLatency(warmup, flags.concurrency, direct);
       runs["opensearch-direct"] = await measureLatency(queries, flags.concurrency, direct);
       for (const pipeline of flags.pipelines.split(",").map((p) => p.trim()).filter(Boolean)) {
-        const viaSidecar = (q: string) => postJson(`${sidecarUrl}/v1/search`, { q, pipeline, size: flags.size });
+        const viaSidecar = (q: string) => postJson(`${sidecarUrl}/v1/search`, { q, pipeline, size: flags.size }, connections.sidecarApiKey);
         await measureLatency(warmup, flags.concurrency, viaSidecar);
         runs[pipeline] = await measureLatency(queries, flags.concurrency, viaSidecar);
       }

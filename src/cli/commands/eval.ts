@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Presets, SingleBar } from "cli-progress";
 import { readConnectionSettings } from "../../config/connection-settings";
+import { redactUrlCredentials } from "../../config/log-redaction";
 import {
   JUDGMENT_FORMATS,
   RECALL_DEPTH,
@@ -79,8 +80,9 @@ async function runEval(options: EvalOptions): Promise<void> {
   if (options.compare !== undefined && options.compare === options.pipeline) {
     throw new Error(`--compare must name a different pipeline than --pipeline (both are "${options.pipeline}")`);
   }
-  // Read the environment only when no flag says where the sidecar is.
-  const sidecarUrl = options.sidecarUrl ?? readConnectionSettings().sidecarUrl;
+  // The flag wins over SIDECAR_URL; SIDECAR_API_KEY has no flag (a key on the command line would show in `ps`).
+  const connections = readConnectionSettings();
+  const sidecarUrl = options.sidecarUrl ?? connections.sidecarUrl;
   const judgments = await readJudgments(options.judgments, options.format);
   note(`read ${judgments.rows} judgments in ${judgments.groups.length} query groups from ${judgments.source} (${judgments.format})`);
   if (judgments.duplicates > 0) note(`${judgments.duplicates} duplicate judgment(s); the later row of each was kept`);
@@ -99,6 +101,7 @@ async function runEval(options: EvalOptions): Promise<void> {
   try {
     runs = await runSearches(groups, {
       sidecarUrl,
+      apiKey: connections.sidecarApiKey,
       pipelines,
       k: options.k,
       concurrency: options.concurrency,
@@ -153,7 +156,7 @@ async function runEval(options: EvalOptions): Promise<void> {
       k: options.k,
       relevantGrade: options.relevantGrade,
       minJudgments: options.minJudgments,
-      sidecarUrl,
+      sidecarUrl: redactUrlCredentials(sidecarUrl),
       seed: options.seed,
       concurrency: options.concurrency,
       size: Math.max(options.k, RECALL_DEPTH),

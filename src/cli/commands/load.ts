@@ -35,7 +35,8 @@ export function loadCommand(): Command {
     .option("--sidecar-url <url>", "sidecar URL (env SIDECAR_URL)")
     .option("--errors <file>", "write every failed document as JSONL to this file")
     .action(async (flags: LoadFlags) => {
-      const client = new SidecarClient({ baseUrl: flags.sidecarUrl ?? readConnectionSettings().sidecarUrl });
+      const connections = readConnectionSettings();
+      const client = new SidecarClient({ baseUrl: flags.sidecarUrl ?? connections.sidecarUrl, apiKey: connections.sidecarApiKey });
       const progress = progressBar("loading", process.stdout.isTTY ? await countLines(flags.catalog) : 0);
       const summary = await loadCatalog(flags.catalog, {
         ...catalogReadOptions(flags),

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { createLogger, loadConfig } from "../../config";
+import { createLogger, loadConfig, redactUrlCredentials } from "../../config";
 import { createSidecar, loadActiveModels, reloadPromotedModels } from "../../http";
 import { positiveInt } from "../output";
 
@@ -15,7 +15,7 @@ export function serveCommand(): Command {
       const models = await loadActiveModels(config, logger);
       const sidecar = createSidecar(config, { logger, models });
       const port = await sidecar.listen();
-      logger.info({ port, opensearch: config.opensearchUrl }, `sidecar listening on http://${config.host}:${port}`);
+      logger.info({ port, opensearch: redactUrlCredentials(config.opensearchUrl) }, `sidecar listening on http://${config.host}:${port}`);
       const reload = () => {
         reloadPromotedModels(models, config, logger).catch((err: unknown) => logger.error({ err }, "model reload failed; still serving the previous model"));
       };
