@@ -1,0 +1,255 @@
+import { type FeatureNormalizer } from "./feature-schema";
+import { type CandidateExplanation, type InputContribution } from "./rerank-explanation";
+import { historyWeight, type RerankList } from "./rerank-inputs";
+import { checkRerankerShape, checkRerankerWeights, fusionInputs, PERSONAL_TERMS, type PersonalTerm, type RerankerShape, type RerankerWeights } from "./reranker-shape";
+
+const TOP_ATTENDED = 3;
+
+/**
+ * The re-ranker's forward pass on plain typed arrays — the same math as `rerankerGraph`, one list
+ * at a time, without tensor allocation or backend dispatch. Two rewrites keep it cheap, both exact:
+ * - u_c·v_j = e_c·(W_u v_j): the history is projected once per list, not once per candidate, and
+ *   u_c·i_c = Σ_j a_cj·(u_c·v_j) needs no u_c at all;
+ * - the listwise term (Σ_k α_ck·h_k W_v)·W_o·w_s = Σ_k α_ck·(h_k·W_v W_o w_s): one scalar per
+ *   candidate instead of an A-wide value vector.
+ */
+export class FastReranker {
+  private readonly inputs: number;
+  /** W_v·W_o·w_s [K]. */
+  private readonly valueToScore: Float64Array;
+  /** W_o·w_s [A]. */
+  private readonly contextToScore: Float64Array;
+
+  constructor(
+    private readonly weights: RerankerWeights,
+    readonly shape: RerankerShape,
+    private readonly normalizer: FeatureNormalizer,
+  ) {
+    checkRerankerShape(shape);
+    checkRerankerWeights(weights, shape);
+    if (normalizer.size !== shape.features) throw new Error(`the feature schema has ${normalizer.size} features, the model ${shape.features}`);
+    this.inputs = fusionInputs(shape);
+    const { hidden: k, attention: a } = shape;
+    this.contextToScore = new Float64Array(a);
+    for (let i = 0; i < a; i++) {
+      let s = 0;
+      for (let j = 0; j < k; j++) s += (weights.contextOutput[i * k + j] as number) * (weights.score[j] as number);
+      this.contextToScore[i] = s;
+    }
+    this.valueToScore = new Float64Array(k);
+    for (let i = 0; i < k; i++) {
+      let s = 0;
+      for (let j = 0; j < a; j++) s += (weights.contextValue[i * a + j] as number) * (this.contextToScore[j] as number);
+      this.valueToScore[i] = s;
+    }
+  }
+
+  /** Scores (and, with `explain`, explanations) of one list's candidates, in input order. @throws Error when an input does not fit the model. */
+  score(list: RerankList, explain = false): { scores: Float32Array; explanations?: CandidateExplanation[] } {
+    const { dimension: d, features: f, hidden: k, attention: a, maxHistory } = this.shape;
+    const w = this.weights;
+    const n = list.candidates.length;
+    if (n === 0) return explain ? { scores: new Float32Array(0), explanations: [] } : { scores: new Float32Array(0) };
+
+    // Valid history items: v_j, t_j = W_u v_j, w_j, and their index in the caller's list.
+    const history = list.history ?? [];
+    const limit = Math.min(maxHistory, history.length);
+    const v = new Float32Array(limit * d);
+    const t = new Float64Array(limit * d);
+    const hw = new Float64Array(limit);
+    const historyIndex: number[] = [];
+    for (let j = 0; j < limit; j++) {
+      const item = history[j];
+      if (!item?.embedding) continue;
+      if (item.embedding.length !== d) throw new Error(`history item ${j}: the embedding has length ${item.embedding.length}, the model's dimension is ${d}`);
+      const slot = historyIndex.length;
+      v.set(item.embedding, slot * d);
+      hw[slot] = Math.fround(historyWeight(item));
+      historyIndex.push(j);
+    }
+    const hv = historyIndex.length;
+    const projection = w.projection;
+    for (let j = 0; j < hv; j++) {
+      const vj = j * d;
+      for (let r = 0; r < d; r++) {
+        let s = 0;
+        const row = r * d;
+        for (let c = 0; c < d; c++) s += (projection[row + c] as number) * (v[vj + c] as number);
+        t[vj + r] = s;
+      }
+    }
+    const gamma = w.historyWeight[0] as number;
+    const personalBias = w.personalBias[0] as number;
+    const query = new Float32Array(d);
+    if (list.queryEmbedding) {
+      if (list.queryEmbedding.length !== d) throw new Error(`the query embedding has length ${list.queryEmbedding.length}, the model's dimension is ${d}`);
+      query.set(list.queryEmbedding);
+    }
+
+    const inputs = this.inputs;
+    const x = new Float32Array(n * inputs);
+    const hidden = new Float64Array(n * k);
+    const e = new Float32Array(d);
+    const logits = new Float64Array(hv);
+    const dots = new Float64Array(hv);
+    const sims = new Float64Array(hv);
+    const attention = explain ? new Float64Array(n * hv) : new Float64Array(hv);
+    for (let c = 0; c < n; c++) {
+      const candidate = list.candidates[c] as RerankList["candidates"][number];
+      const xi = c * inputs;
+      this.normalizer.normalizeInto(candidate.features, x, xi);
+      e.fill(0);
+      let hasEmbedding = 0;
+      if (candidate.embedding) {
+        if (candidate.embedding.length !== d) throw new Error(`candidate ${c}: the embedding has length ${candidate.embedding.length}, the model's dimension is ${d}`);
+        e.set(candidate.embedding);
+        hasEmbedding = 1;
+      }
+      let interestDot = 0;
+      let projected = 0;
+      let maxAttention = 0;
+      if (hv > 0) {
+        let max = Number.NEGATIVE_INFINITY;
+        for (let j = 0; j < hv; j++) {
+          let sim = 0;
+          let dot = 0;
+          const base = j * d;
+          for (let r = 0; r < d; r++) {
+            const er = e[r] as number;
+            sim += er * (t[base + r] as number);
+            dot += er * (v[base + r] as number);
+          }
+          const logit = sim + gamma * (hw[j] as number);
+          logits[j] = logit;
+          sims[j] = sim;
+          dots[j] = dot;
+          if (logit > max) max = logit;
+        }
+        let total = 0;
+        for (let j = 0; j < hv; j++) {
+          const p = Math.exp((logits[j] as number) - max);
+          logits[j] = p;
+          total += p;
+        }
+        const at = explain ? c * hv : 0;
+        for (let j = 0; j < hv; j++) {
+          const p = (logits[j] as number) / total;
+          attention[at + j] = p;
+          interestDot += p * (dots[j] as number);
+          projected += p * (sims[j] as number);
+          if (p > maxAttention) maxAttention = p;
+        }
+      }
+      let querySimilarity = 0;
+      for (let r = 0; r < d; r++) querySimilarity += (e[r] as number) * (query[r] as number);
+      const p = xi + f;
+      x[p] = hasEmbedding;
+      x[p + 1] = interestDot;
+      x[p + 2] = 1 / (1 + Math.exp(-(projected + personalBias)));
+      x[p + 3] = maxAttention;
+      x[p + 4] = querySimilarity;
+      x[p + 5] = hv > 0 ? 1 : 0;
+      // h_c = relu(x·W₁ + b₁)
+      const hc = c * k;
+      for (let u = 0; u < k; u++) hidden[hc + u] = w.fusionBias[u] as number;
+      for (let i = 0; i < inputs; i++) {
+        const xv = x[xi + i] as number;
+        if (xv === 0) continue;
+        const row = i * k;
+        for (let u = 0; u < k; u++) hidden[hc + u] = (hidden[hc + u] as number) + xv * (w.fusion[row + u] as number);
+      }
+      for (let u = 0; u < k; u++) if ((hidden[hc + u] as number) < 0) hidden[hc + u] = 0;
+    }
+
+    // Listwise context: q_c, k_c [N, A] and the per-candidate scalar value h_c·W_v W_o w_s.
+    const q = new Float64Array(n * a);
+    const keys = new Float64Array(n * a);
+    const values = new Float64Array(n);
+    const direct = new Float64Array(n);
+    for (let c = 0; c < n; c++) {
+      const hc = c * k;
+      const qc = c * a;
+      let value = 0;
+      let own = 0;
+      for (let u = 0; u < k; u++) {
+        const hu = hidden[hc + u] as number;
+        if (hu === 0) continue;
+        value += hu * (this.valueToScore[u] as number);
+        own += hu * (w.score[u] as number);
+        const row = u * a;
+        for (let z = 0; z < a; z++) {
+          q[qc + z] = (q[qc + z] as number) + hu * (w.contextQuery[row + z] as number);
+          keys[qc + z] = (keys[qc + z] as number) + hu * (w.contextKey[row + z] as number);
+        }
+      }
+      values[c] = value;
+      direct[c] = own;
+    }
+    const scale = 1 / Math.sqrt(a);
+    const scores = new Float32Array(n);
+    const context = new Float64Array(n);
+    const row = new Float64Array(n);
+    for (let c = 0; c < n; c++) {
+      const qc = c * a;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let o = 0; o < n; o++) {
+        const ko = o * a;
+        let s = 0;
+        for (let z = 0; z < a; z++) s += (q[qc + z] as number) * (keys[ko + z] as number);
+        s *= scale;
+        row[o] = s;
+        if (s > max) max = s;
+      }
+      let total = 0;
+      let weighted = 0;
+      for (let o = 0; o < n; o++) {
+        const p = Math.exp((row[o] as number) - max);
+        total += p;
+        weighted += p * (values[o] as number);
+      }
+      context[c] = weighted / total;
+      scores[c] = (direct[c] as number) + (context[c] as number) + (w.scoreBias[0] as number);
+    }
+    if (!explain) return { scores };
+    return { scores, explanations: this.explain(n, hv, x, hidden, attention, context, historyIndex) };
+  }
+
+  private explain(n: number, hv: number, x: Float32Array, hidden: Float64Array, attention: Float64Array, context: Float64Array, historyIndex: readonly number[]): CandidateExplanation[] {
+    const { features: f, hidden: k } = this.shape;
+    const w = this.weights;
+    const inputs = this.inputs;
+    const names = this.normalizer.schema.features.map((s) => s.name);
+    const gradient = new Float64Array(k);
+    const out: CandidateExplanation[] = [];
+    for (let c = 0; c < n; c++) {
+      const hc = c * k;
+      let bias = w.scoreBias[0] as number;
+      for (let u = 0; u < k; u++) {
+        const active = (hidden[hc + u] as number) > 0;
+        gradient[u] = active ? (w.score[u] as number) : 0;
+        if (active) bias += (w.fusionBias[u] as number) * (w.score[u] as number);
+      }
+      const contributions: InputContribution[] = [];
+      for (let i = 0; i < inputs; i++) {
+        const value = x[c * inputs + i] as number;
+        let g = 0;
+        const rowStart = i * k;
+        for (let u = 0; u < k; u++) g += (w.fusion[rowStart + u] as number) * (gradient[u] as number);
+        contributions.push({ value, contribution: value * g });
+      }
+      const personal = {} as Record<PersonalTerm, InputContribution>;
+      PERSONAL_TERMS.forEach((term, i) => (personal[term] = contributions[f + i] as InputContribution));
+      const attended: { index: number; weight: number }[] = [];
+      for (let j = 0; j < hv; j++) attended.push({ index: historyIndex[j] as number, weight: attention[c * hv + j] as number });
+      attended.sort((p, r) => r.weight - p.weight || p.index - r.index);
+      out.push({
+        features: names.map((name, i) => ({ name, ...(contributions[i] as InputContribution) })),
+        personal,
+        bias,
+        context: context[c] as number,
+        attended: attended.slice(0, TOP_ATTENDED),
+      });
+    }
+    return out;
+  }
+}
