@@ -11,4 +11,4 @@ export {
 } from "./index-setup";
 export type { IndexKind, IndexSetupOptions, IndexSetupResult } from "./index-setup";
 export { startLocalNode, stopLocalNode, localNodeStatus, ensureOpenSearchJars } from "./local-node";
-export type { LocalNodeOptions, LocalNodeStatus } from "./local-node";
+export type { LocalNodeOptions, LocalNodeStatus, OpenSearchJarsOptions } from "./local-node";

