@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { benchCommand } from "./commands/bench";
 import { evalCommand } from "./commands/eval";
+import { eventsCommand } from "./commands/events";
 import { judgmentsCommand } from "./commands/judgments";
 import { loadCommand } from "./commands/load";
 import { modelsCommand } from "./commands/models";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(setupCommand());
   program.addCommand(loadCommand());
+  program.addCommand(eventsCommand());
   program.addCommand(synthesizeCommand());
   program.addCommand(evalCommand());
   program.addCommand(judgmentsCommand());

@@ -1,2 +1,18 @@
 export { EVENT_TYPES } from "./behaviour-event";
 export type { EventType, BehaviourEvent, BehaviourSink } from "./behaviour-event";
+export { Pseudonymizer } from "./pseudonymizer";
+export { scrubQuery, EMAIL_PLACEHOLDER, NUMBER_PLACEHOLDER } from "./query-scrubber";
+export { validateEvent, EVENT_REJECTION_CODES, MAX_ID_LENGTH, MAX_QUERY_LENGTH, MAX_STORED_QUERY_LENGTH } from "./event-validation";
+export type { EventRejection, EventRejectionCode, EventValidation, EventValidationOptions } from "./event-validation";
+export { EventStore } from "./event-store";
+export type { EventStoreOptions, StoreOutcome } from "./event-store";
+export { EventIngest } from "./event-ingest";
+export type { EventIngestOptions, IngestOutcome, EventItemOutcome, EventStatus } from "./event-ingest";
+export { ProfileErasure } from "./profile-erasure";
+export type { ErasureReport, ProfileErasureOptions } from "./profile-erasure";
+export { purgeExpiredEvents, startRetentionSweep } from "./event-retention";
+export type { RetentionSweep, RetentionSweepOptions } from "./event-retention";
+export { createEventsComponents } from "./events-wiring";
+export type { EventsComponents, EventsWiringOptions } from "./events-wiring";
+export { loadEventsFile, readLines } from "./event-file-loader";
+export type { EventFileLoadOptions, EventFileSummary, EventFileRejection } from "./event-file-loader";

@@ -4,6 +4,7 @@ import { pinoHttp } from "pino-http";
 import { type Logger } from "pino";
 import { type SidecarConfig } from "../config";
 import { NotFoundError } from "../errors";
+import { type EventsComponents } from "../events";
 import { type EnrichService } from "../indexing";
 import { type OpenSearchGateway } from "../opensearch";
 import { type SearchService } from "../search";
@@ -15,8 +16,10 @@ import { type ModelStatusProvider } from "./model-status";
 import { inflightGuard } from "./inflight-guard";
 import { openSearchProxy } from "./opensearch-proxy";
 import { InflightBudget, parseByteSize } from "./proxy";
+import { redactingSerializers } from "./redact-url";
 import { enrichRoutes } from "./routes/enrich-routes";
 import { enrichedWriteRoutes } from "./routes/enriched-writes";
+import { eventRoutes } from "./routes/event-routes";
 import { healthRoutes } from "./routes/health-routes";
 import { searchRoutes } from "./routes/search-routes";
 
@@ -29,6 +32,8 @@ export interface AppDependencies {
   enrich: EnrichService;
   metrics: SidecarMetrics;
   modelStatus: ModelStatusProvider;
+  /** `/v1/events` and profile erasure; left out when the sidecar has no PSEUDONYM_KEY (those routes then do not exist). */
+  events?: EventsComponents;
 }
 
 /** The sidecar's HTTP surface: its own `/v1` API and probes, and OpenSearch's API passed through. */
@@ -36,7 +41,15 @@ export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/metrics" } }));
+  // Raw user ids travel in `/v1/profiles/<user_id>` URLs: every log line of the app goes through the redaction.
+  const logger = deps.logger.child({}, { serializers: { url: redactingSerializers.url } });
+  app.use(
+    pinoHttp({
+      logger,
+      serializers: { req: redactingSerializers.req },
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/metrics" },
+    }),
+  );
   app.use(deps.metrics.middleware());
   // Before every route and the proxy: nothing below runs for a request the caller's scope does not allow.
   app.use(
@@ -62,11 +75,12 @@ export function createApp(deps: AppDependencies): Express {
       timeoutMs: deps.config.opensearchTimeoutMs,
     }),
   );
+  if (deps.events) app.use(eventRoutes({ ingest: deps.events.ingest, erasure: deps.events.erasure }));
   app.use("/v1", (req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.originalUrl}`)));
   const proxy = {
     target: deps.config.opensearchUrl,
     timeoutMs: deps.config.proxyTimeoutMs,
-    logger: deps.logger,
+    logger,
   };
   const proxyBody = { limit: parseByteSize(deps.config.bulkBodyLimit), budget };
   app.use(
@@ -79,6 +93,6 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
   app.use(openSearchProxy(proxy, proxyBody));
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(logger));
   return app;
 }

@@ -23,6 +23,12 @@ export class SidecarMetrics {
     labelNames: ["status"] as const,
     registers: [this.registry],
   });
+  readonly eventsTotal = new Counter({
+    name: "sidecar_events_total",
+    help: "Behaviour events through POST /v1/events, by type (\"invalid\" when unreadable) and outcome",
+    labelNames: ["type", "outcome"] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

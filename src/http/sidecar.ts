@@ -5,7 +5,8 @@ import { type Logger } from "pino";
 import { createLogger, type SidecarConfig } from "../config";
 import { EnrichService } from "../indexing";
 import { OpenSearchGateway } from "../opensearch";
-import { connectRedis } from "../redis";
+import { createEventsComponents, type BehaviourSink, type EventsComponents } from "../events";
+import { connectRedis, pingRedis } from "../redis";
 import { SearchService } from "../search";
 import { createApp } from "./app";
 import { SidecarMetrics } from "./metrics";
@@ -18,6 +19,8 @@ export interface Sidecar {
   readonly gateway: OpenSearchGateway;
   readonly redis: Redis;
   readonly models: ActiveModels;
+  /** The events half (ingest, erasure, the events store); undefined without PSEUDONYM_KEY or a behaviour sink. */
+  readonly events: EventsComponents | undefined;
   /** Starts listening on the configured host and port; resolves with the bound port. */
   listen(): Promise<number>;
   close(): Promise<void>;
@@ -27,6 +30,8 @@ export interface SidecarOptions {
   logger?: Logger;
   /** The models to serve with. @defaultValue none: enrichment writes no vectors, hybrid answers with BM25 */
   models?: ActiveModels;
+  /** Where accepted events go next (profiles, signals). @defaultValue none: `/v1/events` and profile erasure are not served */
+  behaviourSink?: BehaviourSink;
 }
 
 /** Wires the sidecar's parts together from one frozen config. */
@@ -42,6 +47,17 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
   redis.on("error", (err: Error) => logger.debug({ err }, "redis connection error"));
   const metrics = new SidecarMetrics();
   const models = options.models ?? new ActiveModels();
+  const sink = options.behaviourSink;
+  const events =
+    config.pseudonymKey && sink
+      ? createEventsComponents({
+          config,
+          gateway,
+          sink,
+          checkRedis: () => pingRedis(redis),
+          onOutcome: (type, outcome, count) => metrics.eventsTotal.inc({ type, outcome }, count),
+        })
+      : undefined;
   const app = createApp({
     config,
     logger,
@@ -49,6 +65,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     redis,
     metrics,
     modelStatus: () => models.status(),
+    ...(events ? { events } : {}),
     search: new SearchService({
       gateway,
       config,
@@ -65,6 +82,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     gateway,
     redis,
     models,
+    events,
     listen: () =>
       new Promise((resolve, reject) => {
         server = app.listen(config.port, config.host, (err?: Error) => {

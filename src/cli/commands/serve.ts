@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { createLogger, loadConfig, redactUrlCredentials } from "../../config";
+import { Pseudonymizer, startRetentionSweep } from "../../events";
 import { createSidecar, loadActiveModels, reloadPromotedModels } from "../../http";
 import { positiveInt } from "../output";
 
@@ -11,11 +12,16 @@ export function serveCommand(): Command {
     .option("--host <host>", "address to bind (env HOST, default 127.0.0.1)")
     .action(async (flags: { port?: number; host?: string }) => {
       const config = loadConfig({ ...(flags.port ? { port: flags.port } : {}), ...(flags.host ? { host: flags.host } : {}) });
+      // Refuse to start before anything else: without the key no event could be stored privately.
+      Pseudonymizer.fromConfig(config);
       const logger = createLogger(config);
       const models = await loadActiveModels(config, logger);
       const sidecar = createSidecar(config, { logger, models });
       const port = await sidecar.listen();
       logger.info({ port, opensearch: redactUrlCredentials(config.opensearchUrl) }, `sidecar listening on http://${config.host}:${port}`);
+      const retention = sidecar.events
+        ? startRetentionSweep({ store: sidecar.events.store, retentionDays: sidecar.events.retentionDays, logger })
+        : undefined;
       const reload = () => {
         reloadPromotedModels(models, config, logger).catch((err: unknown) => logger.error({ err }, "model reload failed; still serving the previous model"));
       };
@@ -27,6 +33,7 @@ export function serveCommand(): Command {
       });
       process.off("SIGHUP", reload);
       logger.info("shutting down");
+      retention?.stop();
       await sidecar.close();
     });
 }
