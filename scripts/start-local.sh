@@ -29,6 +29,16 @@ if ! redis-cli -u "${REDIS_URL}" ping >/dev/null 2>&1; then
 fi
 
 mkdir -p .local
+# serve needs PSEUDONYM_KEY (user ids are HMAC-ed with it before anything is stored): generate a local
+# one once, readable by this user only, and keep using it so pseudonyms stay stable across restarts.
+if [ -z "${PSEUDONYM_KEY:-}" ]; then
+  if [ ! -s .local/pseudonym-key ]; then
+    (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))' > .local/pseudonym-key)
+  fi
+  chmod 600 .local/pseudonym-key
+  PSEUDONYM_KEY="$(cat .local/pseudonym-key)"
+  export PSEUDONYM_KEY
+fi
 [ -f .local/sample-catalog.jsonl ] || relevance synthesize catalog --out .local/sample-catalog.jsonl --count 2000 >/dev/null
 # Without a promoted embedding model hybrid search would fall back to BM25: train a small one on the
 # sample catalog alone (pseudo-queries from its titles; about 15 s), promoted so `serve` loads it.
