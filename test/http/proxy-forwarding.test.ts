@@ -26,7 +26,7 @@ describe("proxy forwarding is byte-faithful", () => {
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
-        res.writeHead(418, { "content-type": "application/vnd.test", "x-opensearch-thing": "yes" });
+        res.writeHead(418, { "content-type": "application/vnd.test", "x-opensearch-thing": "yes", connection: "keep-alive, X-Upstream-Hop", "x-upstream-hop": "secret" });
         res.end("short and stout");
       });
     });
@@ -57,6 +57,21 @@ describe("proxy forwarding is byte-faithful", () => {
     assert.equal(last?.headers.authorization, "Basic Y2FsbGVyOnNlY3JldA==", "the caller's credentials win");
     assert.equal(last?.headers["x-opaque-id"], "trace-1");
     assert.equal(last?.body, '{"index":{"refresh_interval":"5s"}}');
+  });
+
+  it("does not forward headers named in Connection, in either direction", async () => {
+    const res = await request(sidecar.app)
+      .get("/_cat/health")
+      .set("x-api-key", TEST_API_KEYS.admin)
+      .set("connection", "keep-alive, X-Internal")
+      .set("x-internal", "1")
+      .set("x-end-to-end", "2")
+      .expect(418);
+    const last = seen.at(-1);
+    assert.equal(last?.headers["x-internal"], undefined, "X-Internal was listed in Connection");
+    assert.equal(last?.headers["x-end-to-end"], "2");
+    assert.equal(res.headers["x-upstream-hop"], undefined, "OpenSearch's Connection-listed header stays on its hop");
+    assert.equal(res.headers["x-opensearch-thing"], "yes");
   });
 
   it("adds the sidecar's own credentials when the caller sent none", async () => {
