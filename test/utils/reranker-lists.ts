@@ -53,6 +53,8 @@ export interface SyntheticTaskOptions {
   /** Share of lists whose user has no history. @defaultValue 0.1 */
   emptyHistory?: number;
   seed: number;
+  /** The item clusters' seed: tasks with the same one share the item space, so a model trained on one can be tested on another. @defaultValue 99 */
+  clusterSeed?: number;
 }
 
 /**
@@ -61,9 +63,10 @@ export interface SyntheticTaskOptions {
  * random (retrieval knows neither), and `retrieval_score` is noise.
  */
 export function syntheticRerankTask(options: SyntheticTaskOptions): LabeledRerankList[] {
-  const rng = new Rng(options.seed);
   const d = options.dimension;
-  const clusters = Array.from({ length: 6 }, () => unit(rng, d));
+  const clusterRng = new Rng(options.clusterSeed ?? 99);
+  const clusters = Array.from({ length: 6 }, () => unit(clusterRng, d));
+  const rng = new Rng(options.seed);
   const item = (cluster: number): Float32Array => {
     const center = clusters[cluster] as Float32Array;
     const v = center.map((x) => x + rng.normal() * 0.25);
