@@ -30,7 +30,8 @@ function eventsLoadCommand(): Command {
     .option("--sidecar-url <url>", "sidecar URL (env SIDECAR_URL)")
     .action(async (flags: EventsLoadFlags) => {
       if (flags.batchSize > 5000) throw new Error(`--batch-size must be at most 5000, got ${flags.batchSize}`);
-      const client = new SidecarClient({ baseUrl: flags.sidecarUrl ?? readConnectionSettings().sidecarUrl });
+      const connections = readConnectionSettings();
+      const client = new SidecarClient({ baseUrl: flags.sidecarUrl ?? connections.sidecarUrl, apiKey: connections.sidecarApiKey });
       const progress = progressBar("events", process.stdout.isTTY ? await countLines(flags.file) : 0);
       const summary = await loadEventsFile(flags.file, {
         batchSize: flags.batchSize,
