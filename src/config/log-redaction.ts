@@ -24,5 +24,10 @@ export function redactUrlCredentials(url: string): string {
     return url.includes("@") ? REDACTED : url;
   }
   if (parsed.username === "" && parsed.password === "") return url;
-  return `${parsed.protocol}//${REDACTED}@${parsed.host}${parsed.pathname}${parsed.search}${parsed.hash}`;
+  // Keep the text as given, only the user information between "//" and the authority's last "@" goes.
+  const start = url.indexOf("//") + 2;
+  let end = start;
+  while (end < url.length && !"/?#\\".includes(url.charAt(end))) end++;
+  const at = url.lastIndexOf("@", end);
+  return start >= 2 && at >= start ? `${url.slice(0, start)}${REDACTED}${url.slice(at)}` : REDACTED;
 }

@@ -30,6 +30,28 @@ describe("sidecar config", () => {
     assert.throws(() => loadConfig({}, { OPENSEARCH_URL: "nope" }), /opensearchUrl/);
   });
 
+  it("reads API_KEYS as key:scope entries and never puts a key in an error message", () => {
+    const config = loadConfig({}, { API_KEYS: "search-key-0123456789:search, admin-key-0123456789abc:admin" });
+    assert.deepEqual(config.apiKeys, [
+      { key: "search-key-0123456789", scope: "search" },
+      { key: "admin-key-0123456789abc", scope: "admin" },
+    ]);
+    const secret = "duplicate-key-0123456789";
+    for (const env of [{ API_KEYS: `${secret}:search,${secret}:admin` }, { API_KEYS: `${secret}:root` }, { API_KEYS: "short:admin" }]) {
+      assert.throws(
+        () => loadConfig({}, env),
+        (err: Error) => err instanceof ConfigError && /apiKeys/.test(err.message) && !err.message.includes(secret),
+        env.API_KEYS,
+      );
+    }
+  });
+
+  it("never gives anonymous callers admin", () => {
+    assert.equal(loadConfig({}, {}).anonymousScope, "search");
+    assert.equal(loadConfig({}, { ANONYMOUS_SCOPE: "write" }).anonymousScope, "write");
+    assert.throws(() => loadConfig({}, { ANONYMOUS_SCOPE: "admin" }), (err: Error) => err instanceof ConfigError && /anonymousScope/.test(err.message));
+  });
+
   it("is deeply frozen", () => {
     const config = loadConfig({}, {});
     assert.ok(Object.isFrozen(config));

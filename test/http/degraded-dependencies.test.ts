@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { createServer, type Server, type Socket } from "node:net";
 import request from "supertest";
 import { createSidecar, type Sidecar } from "../../src/http";
-import { testConfig } from "../utils/services";
+import { testConfig, TEST_API_KEYS } from "../utils/services";
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) => {
@@ -48,7 +48,7 @@ describe("when OpenSearch or Redis fail, answers are fast and explicit", () => {
     });
 
     it("the proxy answers 503 OPENSEARCH_UNAVAILABLE as JSON", async () => {
-      const res = await request(sidecar.app).get("/_cat/indices").expect(503);
+      const res = await request(sidecar.app).get("/_cat/indices").set("x-api-key", TEST_API_KEYS.admin).expect(503);
       assert.equal((res.body as { error: { code: string } }).error.code, "OPENSEARCH_UNAVAILABLE");
     });
 

@@ -4,6 +4,7 @@ import request from "supertest";
 import { ActiveModels, type ServingEmbedder, type Sidecar } from "../../src/http";
 import { cleanProduct, type Product } from "../../src/indexing";
 import { type Embedder } from "../../src/model";
+import { TEST_API_KEYS } from "../utils/services";
 import { startTestSidecar } from "../utils/sidecar-harness";
 import { tinyModel, type TinyModel } from "../utils/tiny-model";
 
@@ -61,7 +62,7 @@ describe("learned embeddings: index time and hybrid retrieval, with a model trai
     embedder = new CountingEmbedder(await tiny.load());
     products = [...tiny.data.products.values()];
     sidecar = await startTestSidecar({ embeddingDimension: embedder.dimension }, { models: new ActiveModels({ embedder }) });
-    client = new Client({ node: `http://127.0.0.1:${await sidecar.listen()}` });
+    client = new Client({ node: `http://127.0.0.1:${await sidecar.listen()}`, headers: { "x-api-key": TEST_API_KEYS.write } });
   });
   after(async () => {
     await client.close();

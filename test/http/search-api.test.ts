@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import request from "supertest";
 import { type Sidecar } from "../../src/http";
+import { TEST_API_KEYS } from "../utils/services";
 import { startTestSidecar } from "../utils/sidecar-harness";
 
 const PRODUCTS = [
@@ -15,7 +16,7 @@ describe("POST /v1/search (bm25) on a real OpenSearch", () => {
 
   before(async () => {
     sidecar = await startTestSidecar();
-    const res = await request(sidecar.app).post("/v1/enrich").send({ documents: PRODUCTS, refresh: true }).expect(200);
+    const res = await request(sidecar.app).post("/v1/enrich").set("x-api-key", TEST_API_KEYS.write).send({ documents: PRODUCTS, refresh: true }).expect(200);
     assert.equal((res.body as { counts: { indexed: number } }).counts.indexed, PRODUCTS.length);
   });
   after(async () => sidecar.close());

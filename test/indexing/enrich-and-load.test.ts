@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import request from "supertest";
 import { type Sidecar } from "../../src/http";
 import { loadCatalog, type EnrichOutcome } from "../../src/indexing";
-import { randomName } from "../utils/services";
+import { randomName, TEST_API_KEYS } from "../utils/services";
 import { startTestSidecar } from "../utils/sidecar-harness";
 
 describe("enrichment and catalog loading on a real OpenSearch", () => {
@@ -19,7 +19,7 @@ describe("enrichment and catalog loading on a real OpenSearch", () => {
   after(async () => sidecar.close());
 
   const enrich = async (body: Record<string, unknown>) =>
-    (await request(sidecar.app).post("/v1/enrich").send(body).expect(200)).body as EnrichOutcome;
+    (await request(sidecar.app).post("/v1/enrich").set("x-api-key", TEST_API_KEYS.write).send(body).expect(200)).body as EnrichOutcome;
 
   it("cleans documents and reports each rejected one with its reasons", async () => {
     const outcome = await enrich({
