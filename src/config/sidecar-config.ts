@@ -101,6 +101,18 @@ const ConfigSchema = z.strictObject({
   pseudonymKey: z.string().min(32, "PSEUDONYM_KEY must be at least 32 characters").optional(),
   /** Events older than this many days are rejected at ingest and deleted by `serve`'s retention sweep. @defaultValue 365 (env EVENT_RETENTION_DAYS) */
   eventRetentionDays: z.coerce.number().int().min(1).max(36500).default(365),
+  /** Interactions kept in a user profile's recent list. @defaultValue 50 (env PROFILE_RECENT_ITEMS) */
+  profileRecentItems: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Half-life of profile affinities and the interest vector. @defaultValue 30 (env PROFILE_HALF_LIFE_DAYS) */
+  profileHalfLifeDays: z.coerce.number().min(1).max(3650).default(30),
+  /** A profile's Redis keys expire this long after its last update. @defaultValue 180 (env PROFILE_TTL_DAYS) */
+  profileTtlDays: z.coerce.number().min(0.01).max(3650).default(180),
+  /** Profiles kept in each instance's in-process cache. @defaultValue 10000 (env PROFILE_CACHE_SIZE) */
+  profileCacheSize: z.coerce.number().int().min(1).max(1_000_000).default(10000),
+  /** Half-life of popularity, query clicks and co-interactions. @defaultValue 14 (env SIGNALS_HALF_LIFE_DAYS) */
+  signalsHalfLifeDays: z.coerce.number().min(1).max(3650).default(14),
+  /** Per-query and per-item signal keys expire this long after their last update. @defaultValue 90 (env SIGNALS_TTL_DAYS) */
+  signalsTtlDays: z.coerce.number().min(0.01).max(3650).default(90),
 });
 
 export type SidecarConfig = Readonly<z.infer<typeof ConfigSchema>>;
@@ -131,6 +143,12 @@ const ENV_KEYS = {
   ANONYMOUS_SCOPE: "anonymousScope",
   PSEUDONYM_KEY: "pseudonymKey",
   EVENT_RETENTION_DAYS: "eventRetentionDays",
+  PROFILE_RECENT_ITEMS: "profileRecentItems",
+  PROFILE_HALF_LIFE_DAYS: "profileHalfLifeDays",
+  PROFILE_TTL_DAYS: "profileTtlDays",
+  PROFILE_CACHE_SIZE: "profileCacheSize",
+  SIGNALS_HALF_LIFE_DAYS: "signalsHalfLifeDays",
+  SIGNALS_TTL_DAYS: "signalsTtlDays",
   HYBRID_FUSION: "hybrid.fusion",
   HYBRID_BM25_WEIGHT: "hybrid.bm25Weight",
   HYBRID_KNN_WEIGHT: "hybrid.knnWeight",

@@ -7,6 +7,7 @@ import { NotFoundError } from "../errors";
 import { type EventsComponents } from "../events";
 import { type EnrichService } from "../indexing";
 import { type OpenSearchGateway } from "../opensearch";
+import { type BehaviourReader } from "../profiles";
 import { type SearchService } from "../search";
 import { accessControl } from "./access";
 import { errorHandler } from "./error-handler";
@@ -21,6 +22,7 @@ import { enrichRoutes } from "./routes/enrich-routes";
 import { enrichedWriteRoutes } from "./routes/enriched-writes";
 import { eventRoutes } from "./routes/event-routes";
 import { healthRoutes } from "./routes/health-routes";
+import { profileRoutes } from "./routes/profile-routes";
 import { searchRoutes } from "./routes/search-routes";
 
 export interface AppDependencies {
@@ -34,6 +36,8 @@ export interface AppDependencies {
   modelStatus: ModelStatusProvider;
   /** `/v1/events` and profile erasure; left out when the sidecar has no PSEUDONYM_KEY (those routes then do not exist). */
   events?: EventsComponents;
+  /** Profiles for `GET /v1/profiles/:user_id`; served only with `events` (it needs their pseudonymizer). */
+  profiles?: BehaviourReader;
 }
 
 /** The sidecar's HTTP surface: its own `/v1` API and probes, and OpenSearch's API passed through. */
@@ -76,6 +80,7 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
   if (deps.events) app.use(eventRoutes({ ingest: deps.events.ingest, erasure: deps.events.erasure }));
+  if (deps.events && deps.profiles) app.use(profileRoutes({ profiles: deps.profiles, pseudonymizer: deps.events.pseudonymizer }));
   app.use("/v1", (req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.originalUrl}`)));
   const proxy = {
     target: deps.config.opensearchUrl,

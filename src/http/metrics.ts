@@ -29,6 +29,24 @@ export class SidecarMetrics {
     labelNames: ["type", "outcome"] as const,
     registers: [this.registry],
   });
+  readonly profileUpdateSeconds = new Histogram({
+    name: "sidecar_profile_update_seconds",
+    help: "Time to apply one batch of events to profiles and behaviour signals (item facts read + Redis script)",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly profileEventsApplied = new Counter({
+    name: "sidecar_profile_events_total",
+    help: "Events handed to the profiles, by result (applied, or already_applied: its marker existed)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly behaviourReadSeconds = new Histogram({
+    name: "sidecar_behaviour_read_seconds",
+    help: "Time to read a profile and/or candidate signals from Redis (one round trip)",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

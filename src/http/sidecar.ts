@@ -6,6 +6,7 @@ import { createLogger, type SidecarConfig } from "../config";
 import { EnrichService } from "../indexing";
 import { OpenSearchGateway } from "../opensearch";
 import { createEventsComponents, type BehaviourSink, type EventsComponents } from "../events";
+import { RedisBehaviourSink, behaviourOptionsFromConfig, type BehaviourOptions } from "../profiles";
 import { connectRedis, pingRedis } from "../redis";
 import { SearchService } from "../search";
 import { createApp } from "./app";
@@ -21,6 +22,8 @@ export interface Sidecar {
   readonly models: ActiveModels;
   /** The events half (ingest, erasure, the events store); undefined without PSEUDONYM_KEY or a behaviour sink. */
   readonly events: EventsComponents | undefined;
+  /** User profiles and behaviour signals in Redis: the default events sink, and what the re-ranker and `GET /v1/profiles` read. */
+  readonly behaviour: RedisBehaviourSink;
   /** Starts listening on the configured host and port; resolves with the bound port. */
   listen(): Promise<number>;
   close(): Promise<void>;
@@ -30,8 +33,10 @@ export interface SidecarOptions {
   logger?: Logger;
   /** The models to serve with. @defaultValue none: enrichment writes no vectors, hybrid answers with BM25 */
   models?: ActiveModels;
-  /** Where accepted events go next (profiles, signals). @defaultValue none: `/v1/events` and profile erasure are not served */
+  /** Where accepted events go next. @defaultValue the sidecar's {@link RedisBehaviourSink} (`behaviour`) */
   behaviourSink?: BehaviourSink;
+  /** Overrides of the config's profile and signal settings (e.g. a test's own Redis key prefix). @defaultValue none */
+  behaviourOptions?: BehaviourOptions;
 }
 
 /** Wires the sidecar's parts together from one frozen config. */
@@ -47,7 +52,21 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
   redis.on("error", (err: Error) => logger.debug({ err }, "redis connection error"));
   const metrics = new SidecarMetrics();
   const models = options.models ?? new ActiveModels();
-  const sink = options.behaviourSink;
+  const behaviour = new RedisBehaviourSink({
+    redis,
+    gateway,
+    productsAlias: config.productsAlias,
+    embedder: () => models.embedder,
+    ...behaviourOptionsFromConfig(config),
+    ...options.behaviourOptions,
+    onApplied: (report) => {
+      metrics.profileUpdateSeconds.observe(report.seconds);
+      metrics.profileEventsApplied.inc({ result: "applied" }, report.applied);
+      metrics.profileEventsApplied.inc({ result: "already_applied" }, report.duplicates);
+    },
+    onRead: (seconds) => metrics.behaviourReadSeconds.observe(seconds),
+  });
+  const sink = options.behaviourSink ?? behaviour;
   const events =
     config.pseudonymKey && sink
       ? createEventsComponents({
@@ -66,6 +85,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     metrics,
     modelStatus: () => models.status(),
     ...(events ? { events } : {}),
+    profiles: behaviour,
     search: new SearchService({
       gateway,
       config,
@@ -83,6 +103,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     redis,
     models,
     events,
+    behaviour,
     listen: () =>
       new Promise((resolve, reject) => {
         server = app.listen(config.port, config.host, (err?: Error) => {

@@ -1,3 +1,4 @@
+import { type SidecarConfig } from "../config";
 import { type EventType } from "../events";
 
 /** Top-K caps that bound every Redis structure the profiles and signals keep. */
@@ -119,4 +120,22 @@ export function resolveBehaviourOptions(options: BehaviourOptions = {}): Resolve
     itemFactsTimeoutMs: positive("itemFactsTimeoutMs", options.itemFactsTimeoutMs ?? 2000, true),
     caps: Object.freeze(caps),
   });
+}
+
+/** The sidecar config's profile and signal settings as sink options; markers live as long as events are kept. */
+export function behaviourOptionsFromConfig(
+  config: Pick<
+    SidecarConfig,
+    "profileRecentItems" | "profileHalfLifeDays" | "profileTtlDays" | "profileCacheSize" | "signalsHalfLifeDays" | "signalsTtlDays" | "eventRetentionDays"
+  >,
+): BehaviourOptions {
+  return {
+    recentItems: config.profileRecentItems,
+    profileHalfLifeDays: config.profileHalfLifeDays,
+    profileTtlDays: config.profileTtlDays,
+    profileCacheSize: config.profileCacheSize,
+    signalsHalfLifeDays: config.signalsHalfLifeDays,
+    signalsTtlDays: config.signalsTtlDays,
+    appliedMarkerTtlDays: config.eventRetentionDays,
+  };
 }

@@ -210,3 +210,17 @@ export function signalsAt(query: string | null, candidateIds: readonly string[],
     }),
   };
 }
+
+/** What the re-ranker and the profile route read; {@link RedisBehaviourSink} implements it. */
+export interface BehaviourReader {
+  /** The user's profile, or null when there is none. */
+  profile(userKey: string): Promise<UserProfile | null>;
+  /** Signals of each candidate for a query, co-interactions taken against `recentItemIds`. One round trip. */
+  signalsFor(query: string | null, candidateIds: readonly string[], recentItemIds?: readonly string[]): Promise<BehaviourSignals>;
+  /** Profile and signals in one round trip, co-interactions taken against the profile's recent items. */
+  profileAndSignals(
+    userKey: string | null,
+    query: string | null,
+    candidateIds: readonly string[],
+  ): Promise<{ profile: UserProfile | null; signals: BehaviourSignals }>;
+}

@@ -10,6 +10,7 @@ import {
   decodeReadReply,
   profileAt,
   signalsAt,
+  type BehaviourReader,
   type BehaviourSignals,
   type StoredProfile,
   type UserProfile,
@@ -59,7 +60,7 @@ const MS_PER_DAY = 86_400_000;
  * {@link BehaviourSink}) and read in bulk by the re-ranker. A batch costs at most one `_mget` (item
  * facts not cached) and one script call per 1,000 events; a read costs one script call.
  */
-export class RedisBehaviourSink implements BehaviourSink {
+export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
   readonly options: ResolvedBehaviourOptions;
   readonly #redis: Redis;
   readonly #facts: ItemFactsSource;
