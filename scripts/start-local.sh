@@ -46,6 +46,21 @@ if [ ! -s "${MODELS_DIR:-rerankers}/embeddings/ACTIVE" ]; then
   echo "training a sample embedding model on the sample catalog" >&2
   relevance train embeddings --catalog .local/sample-catalog.jsonl --out "${MODELS_DIR:-rerankers}" --buckets 65536 --epochs 10 --promote >/dev/null
 fi
+# Anonymous callers only get the search scope, and `relevance load` below writes: generate a local
+# admin key once (readable by this user only), give it to serve (API_KEYS) and to the CLI (SIDECAR_API_KEY).
+# Admin requests by hand: curl -H "x-api-key: $(cat .local/api-key)" ...
+if [ -z "${SIDECAR_API_KEY:-}" ]; then
+  if [ ! -s .local/api-key ]; then
+    (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))' > .local/api-key)
+  fi
+  chmod 600 .local/api-key
+  SIDECAR_API_KEY="$(cat .local/api-key)"
+  export SIDECAR_API_KEY
+  case ",${API_KEYS:-}," in
+    *",${SIDECAR_API_KEY}:"*) ;;
+    *) export API_KEYS="${API_KEYS:+${API_KEYS},}${SIDECAR_API_KEY}:admin" ;;
+  esac
+fi
 relevance setup >/dev/null
 
 relevance serve &
