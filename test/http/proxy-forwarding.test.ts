@@ -74,6 +74,13 @@ describe("proxy forwarding is byte-faithful", () => {
     assert.equal(res.headers["x-opensearch-thing"], "yes");
   });
 
+  it("passes an admin's bulk body for other indexes along byte for byte, without parsing or rebuilding it", async () => {
+    const body = '{ "index" : { "_index" : "logs-a", "_id" : "1" } }\n{"msg":  "spaced",\t"n":1}\n{"delete":{"_index":"logs-b","_id":"2"}}\n';
+    await request(sidecar.app).post("/_bulk").set("x-api-key", TEST_API_KEYS.admin).set("content-type", "application/x-ndjson").send(body).expect(418);
+    assert.equal(seen.at(-1)?.body, body);
+    assert.equal(seen.at(-1)?.url, "/_bulk");
+  });
+
   it("adds the sidecar's own credentials when the caller sent none", async () => {
     await request(sidecar.app).get("/_cat/health").set("x-api-key", TEST_API_KEYS.admin).expect(418);
     assert.equal(seen.at(-1)?.headers.authorization, `Basic ${Buffer.from("svc:pw").toString("base64")}`);
