@@ -42,9 +42,14 @@ fi
 [ -f .local/sample-catalog.jsonl ] || relevance synthesize catalog --out .local/sample-catalog.jsonl --count 2000 >/dev/null
 # Without a promoted embedding model hybrid search would fall back to BM25: train a small one on the
 # sample catalog alone (pseudo-queries from its titles; about 15 s), promoted so `serve` loads it.
-if [ ! -s "${MODELS_DIR:-rerankers}/embeddings/ACTIVE" ]; then
+# `models list` and `train` use MODELS_DIR (default rerankers), the folder `serve` loads from.
+embeddings_active() {
+  relevance models list 2>/dev/null | tail -1 |
+    node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.exit(JSON.parse(s || "[]").some((m) => m.name === "embeddings" && m.active) ? 0 : 1))'
+}
+if ! embeddings_active; then
   echo "training a sample embedding model on the sample catalog" >&2
-  relevance train embeddings --catalog .local/sample-catalog.jsonl --out "${MODELS_DIR:-rerankers}" --buckets 65536 --epochs 10 --promote >/dev/null
+  relevance train embeddings --catalog .local/sample-catalog.jsonl --buckets 65536 --epochs 10 --promote >/dev/null
 fi
 # Anonymous callers only get the search scope, and `relevance load` below writes: generate a local
 # admin key once (readable by this user only), give it to serve (API_KEYS) and to the CLI (SIDECAR_API_KEY).

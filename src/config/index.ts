@@ -5,3 +5,4 @@ export { LOG_REDACT_PATHS, REDACTED, redactUrlCredentials } from "./log-redactio
 export { projectRoot } from "./project-paths";
 export { readConnectionSettings } from "./connection-settings";
 export type { ConnectionSettings } from "./connection-settings";
+export { SHARED_DEFAULTS, envDefault } from "./shared-settings";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SHARED_FIELDS } from "./shared-settings";
 
 /** How hybrid retrieval fuses the BM25 and kNN candidate lists. */
 export const FUSION_METHODS = ["minmax", "rrf"] as const;
@@ -43,13 +44,18 @@ function parseApiKeys(value: string): unknown {
 
 const ConfigSchema = z.strictObject({
   /** @defaultValue "http://127.0.0.1:9200" (env OPENSEARCH_URL) */
-  opensearchUrl: z.url().default("http://127.0.0.1:9200"),
+  opensearchUrl: SHARED_FIELDS.opensearchUrl,
   /** Basic-auth user for OpenSearch, when the cluster has security enabled (env OPENSEARCH_USERNAME). */
   opensearchUsername: z.string().optional(),
   /** (env OPENSEARCH_PASSWORD) */
   opensearchPassword: z.string().optional(),
+  /**
+   * PEM file of the CA that signed the cluster's certificate, for an https OPENSEARCH_URL whose certificate
+   * the system does not trust (e.g. the security plugin's own CA in docker/). (env OPENSEARCH_CA_FILE)
+   */
+  opensearchCaFile: z.string().min(1).optional(),
   /** @defaultValue "redis://127.0.0.1:6379" (env REDIS_URL) */
-  redisUrl: z.url().default("redis://127.0.0.1:6379"),
+  redisUrl: SHARED_FIELDS.redisUrl,
   /** @defaultValue "127.0.0.1" (env HOST) */
   host: z.string().default("127.0.0.1"),
   /** @defaultValue 8080 (env PORT) */
@@ -72,13 +78,13 @@ const ConfigSchema = z.strictObject({
    */
   maxInflightBytes: z.string().regex(/^\d+(b|kb|mb|gb)$/i).default("256mb"),
   /** Alias that the products index lives behind. @defaultValue "products" (env PRODUCTS_ALIAS) */
-  productsAlias: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default("products"),
+  productsAlias: SHARED_FIELDS.productsAlias,
   /** Alias of the behaviour-events index. @defaultValue "events" (env EVENTS_ALIAS) */
-  eventsAlias: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default("events"),
+  eventsAlias: SHARED_FIELDS.eventsAlias,
   /** Alias of the user-profiles index. @defaultValue "profiles" (env PROFILES_ALIAS) */
-  profilesAlias: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default("profiles"),
+  profilesAlias: SHARED_FIELDS.profilesAlias,
   /** Where trained models live. @defaultValue "rerankers" (env MODELS_DIR) */
-  modelsDir: z.string().default("rerankers"),
+  modelsDir: SHARED_FIELDS.modelsDir,
   /** Vector dimension of the embedding field when no model is active. @defaultValue 64 (env EMBEDDING_DIMENSION) */
   embeddingDimension: z.coerce.number().int().min(2).max(4096).default(64),
   /**
@@ -123,6 +129,7 @@ const ENV_KEYS = {
   OPENSEARCH_URL: "opensearchUrl",
   OPENSEARCH_USERNAME: "opensearchUsername",
   OPENSEARCH_PASSWORD: "opensearchPassword",
+  OPENSEARCH_CA_FILE: "opensearchCaFile",
   REDIS_URL: "redisUrl",
   HOST: "host",
   PORT: "port",

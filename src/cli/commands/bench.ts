@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { benchEnrichment, measureLatency, runMixedLoad, type LatencySummary } from "../../bench";
-import { loadConfig, readConnectionSettings } from "../../config";
+import { envDefault, loadConfig, readConnectionSettings } from "../../config";
 import { readJudgments } from "../../eval";
 import { loadActiveEmbedder, loadEmbedder } from "../../model";
 import { bm25Query } from "../../search/bm25-query";
@@ -42,7 +42,7 @@ function benchSearchCommand(): Command {
       const connections = readConnectionSettings();
       const sidecarUrl = flags.sidecarUrl ?? connections.sidecarUrl;
       const opensearchUrl = flags.opensearchUrl ?? connections.opensearchUrl;
-      const alias = loadConfig().productsAlias;
+      const alias = connections.productsAlias;
       const judgments = await readJudgments(flags.judgments);
       const queries = [...new Set(judgments.groups.map((g) => g.query))].slice(0, flags.limit);
       const warmup = queries.slice(0, Math.min(20, queries.length));
@@ -82,7 +82,7 @@ function benchEnrichCommand(): Command {
     .option("--batch-size <n>", "documents per enrich request (and per embedding batch)", positiveInt("--batch-size"), 500)
     .option("--concurrency <n>", "enrich requests in flight", positiveInt("--concurrency"), 2)
     .option("--model <dir>", "a model version folder (default: the promoted embeddings model)")
-    .option("--models-dir <dir>", "models folder (env MODELS_DIR)")
+    .option("--models-dir <dir>", `models folder ${envDefault("MODELS_DIR")}`)
     .option("--opensearch-url <url>", "OpenSearch URL (env OPENSEARCH_URL)")
     .action(async (flags: BenchEnrichFlags) => {
       const config = loadConfig({

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import { Command } from "commander";
-import { readConnectionSettings } from "../../config";
+import { envDefault, readConnectionSettings } from "../../config";
 import { loadCatalog } from "../../indexing";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
 import { note, positiveInt, printSummary, progressBar } from "../output";
@@ -31,7 +31,7 @@ export function loadCommand(): Command {
   return withCatalogOptions(new Command("load").description("load a product catalog (CSV or JSONL, .gz accepted) through the sidecar's enrichment path"))
     .option("--batch-size <n>", "documents per enrich request", positiveInt("--batch-size"), 500)
     .option("--concurrency <n>", "enrich requests in flight", positiveInt("--concurrency"), 2)
-    .option("--index <name>", "index or alias to write to (default: the sidecar's products alias)")
+    .option("--index <name>", `index or alias to write to ${envDefault("PRODUCTS_ALIAS")}`)
     .option("--sidecar-url <url>", "sidecar URL (env SIDECAR_URL)")
     .option("--errors <file>", "write every failed document as JSONL to this file")
     .action(async (flags: LoadFlags) => {
@@ -42,7 +42,8 @@ export function loadCommand(): Command {
         ...catalogReadOptions(flags),
         batchSize: flags.batchSize,
         concurrency: flags.concurrency,
-        send: (documents) => client.enrich(documents, flags.index ? { index: flags.index } : {}),
+        // The products alias this command was configured with, as `serve` is: PRODUCTS_ALIAS agrees across both.
+        send: (documents) => client.enrich(documents, { index: flags.index ?? connections.productsAlias }),
         onProgress: (n) => progress.increment(n),
       });
       progress.stop();

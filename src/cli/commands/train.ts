@@ -11,6 +11,7 @@ import {
   type ClickPair,
   type TrainingPair,
 } from "../../model";
+import { envDefault, readConnectionSettings } from "../../config";
 import { queryKey } from "../../model/query-key";
 import { readCatalogProducts, readClickPairs, readJudgmentPairs, readJudgmentQueries, sha256File } from "../../model/training-inputs";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
@@ -19,7 +20,7 @@ import { note, positiveInt, printSummary, progressBar } from "../output";
 interface TrainEmbeddingsFlags extends CatalogFlags {
   judgments?: string;
   clicks?: string;
-  out: string;
+  out?: string;
   dimension: number;
   buckets: number;
   epochs: number;
@@ -52,6 +53,8 @@ const round = (n: number | null, digits = 4): number | null => (n === null ? nul
 
 async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void> {
   const started = Date.now();
+  // The same models folder `serve` reads: the flag, else MODELS_DIR, else its default.
+  const modelsDir = flags.out ?? readConnectionSettings().modelsDir;
   const backend = await selectInferenceBackend({ preference: flags.backend });
   note(`backend: ${backend.backend} (${backend.tried.map((t) => `${t.candidate}: ${t.ok ? "ok" : t.reason}`).join("; ")})`);
 
@@ -104,7 +107,7 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
     ...(flags.excludeQueries ? [{ role: "excluded-queries", path: flags.excludeQueries }] : []),
   ];
   const files = await Promise.all(inputs.map(async (input) => ({ ...input, file: basename(input.path), sha256: await sha256File(input.path) })));
-  const { dir, manifest } = await saveEmbeddingModel(join(flags.out, EMBEDDINGS_KIND), {
+  const { dir, manifest } = await saveEmbeddingModel(join(modelsDir, EMBEDDINGS_KIND), {
     name: EMBEDDINGS_KIND,
     shape: trained.shape,
     features: trained.features,
@@ -137,7 +140,7 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
       "val_recall@10_untrained": m.valRecallAt10Untrained,
     },
   });
-  if (flags.promote) await promoteModel(flags.out, EMBEDDINGS_KIND, manifest.version);
+  if (flags.promote) await promoteModel(modelsDir, EMBEDDINGS_KIND, manifest.version);
   note(`saved ${dir}${flags.promote ? " (promoted)" : ""}`);
   printSummary({
     model: EMBEDDINGS_KIND,
@@ -159,7 +162,7 @@ export function trainCommand(): Command {
     .description("train the query/product two-tower embedding model from judgments and/or clicks, or from the catalog alone; writes <out>/embeddings/<version>/")
     .option("--judgments <file>", "judgments CSV (query,doc_id,grade); grades ≥ --relevant-grade are positives")
     .option("--clicks <file>", "clicks CSV (query,item_id or query,doc_id; other columns ignored); every row is a positive")
-    .option("--out <dir>", "models folder", "rerankers")
+    .option("--out <dir>", `models folder ${envDefault("MODELS_DIR")}`)
     .option("--dimension <n>", "embedding dimension", positiveInt("--dimension"), 64)
     .option("--buckets <n>", "feature hash buckets (rows of the embedding table; weights file ≈ buckets × dimension × 4 bytes)", positiveInt("--buckets"), 262144)
     .option("--epochs <n>", "passes over the training pairs", nonNegativeInt("--epochs"), 10)
