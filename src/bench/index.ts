@@ -4,3 +4,5 @@ export { benchEnrichment } from "./enrich-bench";
 export type { EnrichBenchOptions, EnrichBenchResult, ThroughputFigure } from "./enrich-bench";
 export { runMixedLoad, LOAD_OPERATIONS } from "./mixed-load";
 export type { MixedLoadOptions, MixedLoadResult, OperationFigures, ProbeFigures, LoadOperation } from "./mixed-load";
+export { benchEvents } from "./events-bench";
+export type { EventsBenchOptions, EventsBenchResult, Percentiles } from "./events-bench";

@@ -5,6 +5,7 @@ import { readJudgments } from "../../eval";
 import { loadActiveEmbedder, loadEmbedder } from "../../model";
 import { bm25Query } from "../../search/bm25-query";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
+import { benchEventsCommand } from "./bench-events";
 import { note, positiveInt, printSummary } from "../output";
 
 interface BenchSearchFlags {
@@ -158,5 +159,6 @@ export function benchCommand(): Command {
   command.addCommand(benchSearchCommand());
   command.addCommand(benchEnrichCommand());
   command.addCommand(benchLoadCommand());
+  command.addCommand(benchEventsCommand());
   return command;
 }
