@@ -25,15 +25,12 @@ local function scale(rate, dt)
   return math.exp(x)
 end
 
-local function cap(key, k)
-  local n = redis.call('ZCARD', key)
-  if n > k then redis.call('ZREMRANGEBYRANK', key, 0, n - k - 1) end
-end
-
+-- Sorted sets grow freely during the batch; each touched one is trimmed to its top K (and its TTL
+-- refreshed) once, at the end.
+local dirty = {}
 local function bump(key, weight, member, k, ttl)
   redis.call('ZINCRBY', key, weight, member)
-  cap(key, k)
-  if ttl then redis.call('PEXPIRE', key, ttl) end
+  if not dirty[key] then dirty[key] = { k, ttl } end
 end
 
 local st0 = tonumber(redis.call('GET', P .. 's:t0'))
@@ -47,7 +44,7 @@ local function user(uk, ts)
   local u = users[uk]
   if u then return u end
   local base = P .. 'u:' .. uk .. ':'
-  u = { base = base, meta = base .. 'm' }
+  u = { base = base, meta = base .. 'm', n = 0 }
   local t0 = tonumber(redis.call('HGET', u.meta, 't0'))
   if not t0 then
     t0 = ts
@@ -59,27 +56,44 @@ local function user(uk, ts)
   return u
 end
 
-local function updateVector(u, e, weight)
-  local vk = u.base .. 'v'
-  local d = e.d
-  local fmt = '<' .. string.rep('f', d)
-  local meta = redis.call('HMGET', u.meta, 'vm', 'vd', 'vw')
-  local W = tonumber(meta[3])
-  local current = (meta[1] == e.mv and tonumber(meta[2]) == d and W) and redis.call('GET', vk) or false
-  if not current then
-    -- No vector yet, or one from another model version: vectors of two models never mix, start over.
-    redis.call('SET', vk, ARGV[e.e])
-    redis.call('HSET', u.meta, 'vm', e.mv, 'vd', d, 'vw', weight, 've', 1)
-    return
+local function fmt(d) return '<' .. string.rep('f', d) end
+
+-- The interest vector is read once per user and batch, updated in Lua, and written back at the end.
+local function loadVector(u)
+  if u.vec ~= nil then return u.vec end
+  u.vec = false
+  local meta = redis.call('HMGET', u.meta, 'vm', 'vd', 'vw', 've')
+  local d, W = tonumber(meta[2]), tonumber(meta[3])
+  if meta[1] and d and W then
+    local bytes = redis.call('GET', u.base .. 'v')
+    if bytes and #bytes == 4 * d then
+      u.vec = { mv = meta[1], d = d, W = W, n = tonumber(meta[4]) or 0, mean = { struct.unpack(fmt(d), bytes) } }
+    end
   end
-  local mean = { struct.unpack(fmt, current) }
-  local item = { struct.unpack(fmt, ARGV[e.e]) }
-  local a = weight / (W + weight)
-  local out = {}
-  for i = 1, d do out[i] = mean[i] + a * (item[i] - mean[i]) end
-  redis.call('SET', vk, struct.pack(fmt, unpack(out)))
-  redis.call('HSET', u.meta, 'vw', W + weight)
-  redis.call('HINCRBY', u.meta, 've', 1)
+  return u.vec
+end
+
+local items = {}
+local function updateVector(u, e, weight)
+  local item = items[e.e]
+  if not item then
+    item = { struct.unpack(fmt(e.d), ARGV[e.e]) }
+    items[e.e] = item
+  end
+  local vec = loadVector(u)
+  if not vec or vec.mv ~= e.mv or vec.d ~= e.d then
+    -- No vector yet, or one from another model version: vectors of two models never mix, start over.
+    local mean = {}
+    for i = 1, e.d do mean[i] = item[i] end
+    u.vec = { mv = e.mv, d = e.d, W = weight, n = 1, mean = mean }
+  else
+    local a = weight / (vec.W + weight)
+    local mean = vec.mean
+    for i = 1, vec.d do mean[i] = mean[i] + a * (item[i] - mean[i]) end
+    vec.W = vec.W + weight
+    vec.n = vec.n + 1
+  end
+  u.vecChanged = true
 end
 
 local applied, duplicates = 0, 0
@@ -90,7 +104,7 @@ for _, e in ipairs(events) do
     applied = applied + 1
     local u = user(e.u, e.ts)
     local sscale = scale(H.ls, e.ts - st0)
-    redis.call('HINCRBY', u.meta, 'n', 1)
+    u.n = u.n + 1
     if e.t == 'search' then
       if e.q then
         bump(P .. 's:qs', sscale, e.q, C.trackedQueries)
@@ -123,7 +137,7 @@ for _, e in ipairs(events) do
         end
       end
       redis.call('ZADD', rk, 'GT', e.ts, e.tc .. e.i)
-      redis.call('ZREMRANGEBYRANK', rk, 0, -(H.n + 1))
+      u.recentChanged = true
       bump(u.base .. 'ai', pscale, e.i, C.itemAffinities)
       if e.c then for _, c in ipairs(e.c) do bump(u.base .. 'ac', pscale, c, C.categoryAffinities) end end
       if e.b then bump(u.base .. 'ab', pscale, e.b, C.brandAffinities) end
@@ -146,8 +160,20 @@ for _, e in ipairs(events) do
   end
 end
 
+for key, spec in pairs(dirty) do
+  local n = redis.call('ZCARD', key)
+  if n > spec[1] then redis.call('ZREMRANGEBYRANK', key, 0, n - spec[1] - 1) end
+  if spec[2] then redis.call('PEXPIRE', key, spec[2]) end
+end
 for _, u in ipairs(touched) do
+  if u.vecChanged then
+    local vec = u.vec
+    redis.call('SET', u.base .. 'v', struct.pack(fmt(vec.d), unpack(vec.mean, 1, vec.d)))
+    redis.call('HSET', u.meta, 'vm', vec.mv, 'vd', vec.d, 'vw', vec.W, 've', vec.n)
+  end
+  if u.recentChanged then redis.call('ZREMRANGEBYRANK', u.base .. 'r', 0, -(H.n + 1)) end
   redis.call('HINCRBY', u.meta, 'v', 1)
+  redis.call('HINCRBY', u.meta, 'n', u.n)
   redis.call('HSET', u.meta, 'u', string.format('%.0f', H.now))
   for _, suffix in ipairs({ 'm', 'r', 'ai', 'ac', 'ab', 'ap', 'v' }) do redis.call('PEXPIRE', u.base .. suffix, H.pttl) end
 end

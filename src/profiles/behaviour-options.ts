@@ -21,7 +21,7 @@ export interface BehaviourCaps {
   clickedItemsPerQuery: number;
   /** Co-interacted items kept per item. @defaultValue 50 */
   coItemsPerItem: number;
-  /** Most recent items of the user that a new interaction is paired with. @defaultValue 10 */
+  /** Most recent items of the user (within the window) that a new interaction is paired with. @defaultValue 5 */
   coPairsPerEvent: number;
 }
 
@@ -35,7 +35,7 @@ export const DEFAULT_CAPS: Readonly<BehaviourCaps> = Object.freeze({
   trackedQueries: 100_000,
   clickedItemsPerQuery: 100,
   coItemsPerItem: 50,
-  coPairsPerEvent: 10,
+  coPairsPerEvent: 5,
 });
 
 /**
