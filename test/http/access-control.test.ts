@@ -184,6 +184,9 @@ describe("access control at the sidecar boundary", function () {
     assert.equal(res.status, 200);
     const written = await writer.index({ index: products, id: "w2", body: { title: "Utility knife" }, refresh: true });
     assert.equal(written.body.result, "created");
+    const elsewhere = await request(sidecar.app).post("/v1/enrich").set("x-api-key", TEST_API_KEYS.write).send({ index: other, documents: [{ id: "w3", title: "Forged" }] });
+    assert.equal(elsewhere.status, 403, "/v1/enrich with a write key reaches products only");
+    assert.equal((elsewhere.body as ErrorBody).error.code, "FORBIDDEN");
     await assert.rejects(writer.indices.delete({ index: products }), (err: { meta?: { statusCode?: number } }) => err.meta?.statusCode === 403);
     await assert.rejects(writer.indices.delete({ index: other }), (err: { meta?: { statusCode?: number } }) => err.meta?.statusCode === 403);
     assert.equal((await sidecar.gateway.request("HEAD", `/${products}`)).statusCode, 200);

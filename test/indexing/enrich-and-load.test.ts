@@ -19,7 +19,7 @@ describe("enrichment and catalog loading on a real OpenSearch", () => {
   after(async () => sidecar.close());
 
   const enrich = async (body: Record<string, unknown>) =>
-    (await request(sidecar.app).post("/v1/enrich").set("x-api-key", TEST_API_KEYS.write).send(body).expect(200)).body as EnrichOutcome;
+    (await request(sidecar.app).post("/v1/enrich").set("x-api-key", body.index === undefined ? TEST_API_KEYS.write : TEST_API_KEYS.admin).send(body).expect(200)).body as EnrichOutcome;
 
   it("cleans documents and reports each rejected one with its reasons", async () => {
     const outcome = await enrich({
@@ -64,6 +64,7 @@ describe("enrichment and catalog loading on a real OpenSearch", () => {
       mappings: { properties: { category: { type: "date" } } },
     });
     try {
+      // Another index than products: only admin may enrich into it.
       const outcome = await enrich({
         index: strictIndex,
         documents: [

@@ -1,6 +1,8 @@
 import { Router } from "express";
 import { z } from "zod";
+import { ForbiddenError } from "../../errors";
 import { type EnrichService } from "../../indexing";
+import { accessOf, productsIndexMatcher, scopeAllows } from "../access";
 import { type SidecarMetrics } from "../metrics";
 import { validate } from "../validate";
 
@@ -24,11 +26,17 @@ export interface EnrichRouteDependencies {
 /** `POST /v1/enrich`: clean, validate and embed documents; write them or return them. */
 export function enrichRoutes(deps: EnrichRouteDependencies): Router {
   const router = Router();
+  const isProducts = productsIndexMatcher(deps.productsAlias);
   router.post("/v1/enrich", async (req, res) => {
     const body = validate(EnrichRequestSchema, req.body);
+    const index = body.index ?? deps.productsAlias;
+    // `write` reaches products only; enriching into any other index is administration.
+    if (body.write && !isProducts(index) && !scopeAllows(accessOf(res).scope, "admin")) {
+      throw new ForbiddenError(`writing to "${index}" needs the "admin" scope; "write" reaches the products alias and its versioned indexes only`);
+    }
     const outcome = await deps.enrich.enrich(body.documents, {
       write: body.write,
-      index: body.index ?? deps.productsAlias,
+      index,
       refresh: body.refresh,
       timeoutMs: deps.timeoutMs,
     });
