@@ -2,7 +2,7 @@ import { readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadEmbedder, type Embedder, type EmbedderOptions } from "./embedder";
 import { ModelUnavailableError } from "./errors";
-import { EMBEDDINGS_KIND } from "./model-manifest";
+import { EMBEDDINGS_KIND, MODEL_KINDS, type ModelKind } from "./model-manifest";
 import { MANIFEST_FILE } from "./model-store";
 
 /**
@@ -88,18 +88,43 @@ export async function listModels(modelsDir: string): Promise<ModelListing[]> {
   return out;
 }
 
-/** Makes `version` the active one for `name` (atomically: write a temp file, rename). @throws when the version has no manifest. */
+function isModelKind(name: string): name is ModelKind {
+  return (MODEL_KINDS as readonly string[]).includes(name);
+}
+
+/**
+ * Makes `version` the active one for `name` (atomically: write a temp file, rename). Under a known
+ * kind's folder (`embeddings`, `reranker`) the version's manifest must be of that kind, so a reranker
+ * can never become the active embeddings model. @throws ModelUnavailableError when the version has no manifest or the wrong kind.
+ */
 export async function promoteModel(modelsDir: string, name: string, version: string): Promise<void> {
   const dir = modelVersionDir(modelsDir, name, version);
+  const manifestPath = join(dir, MANIFEST_FILE);
+  let text: string;
   try {
-    await stat(join(dir, MANIFEST_FILE));
+    text = await readFile(manifestPath, "utf8");
   } catch {
-    throw new ModelUnavailableError(`no model ${name} version ${version} in ${modelsDir} (missing ${join(dir, MANIFEST_FILE)})`);
+    throw new ModelUnavailableError(`no model ${name} version ${version} in ${modelsDir} (missing ${manifestPath})`);
+  }
+  if (isModelKind(name)) {
+    let kind: unknown;
+    try {
+      kind = (JSON.parse(text) as { kind?: unknown }).kind;
+    } catch {
+      throw new ModelUnavailableError(`cannot promote ${name} version ${version}: ${manifestPath} is not valid JSON`);
+    }
+    if (kind !== name) throw new ModelUnavailableError(`cannot promote ${name} version ${version}: its manifest says kind "${String(kind)}", not "${name}"`);
   }
   const target = join(modelsDir, name, ACTIVE_FILE);
   const staging = `${target}.tmp-${process.pid}`;
   await writeFile(staging, `${version}\n`);
   await rename(staging, target);
+}
+
+/** The promoted version's folder of `kind`, or null when none is promoted (the folder itself is not checked). */
+export async function activeModelDir(modelsDir: string, kind: ModelKind): Promise<string | null> {
+  const version = await activeVersion(modelsDir, kind);
+  return version === null ? null : modelVersionDir(modelsDir, kind, version);
 }
 
 /** The promoted embeddings model, loaded and ready; null when none is promoted. @throws ModelUnavailableError when the promoted one cannot be loaded. */

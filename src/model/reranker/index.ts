@@ -12,3 +12,8 @@ export { trainReranker, RerankerTrainer, DEFAULT_RERANKER_TRAIN_OPTIONS } from "
 export type { RerankerTrainingData, TrainRerankerOptions, RerankerTrainingProgress, RerankerEpochStats, RerankerTrainingMetrics, TrainedReranker, RerankerTrainerOptions } from "./train-reranker";
 export { ndcgAt, reciprocalRank, meanListMetrics } from "./ranking-metrics";
 export type { ListMetrics } from "./ranking-metrics";
+export { AttentionReranker, loadReranker } from "./reranker-scorer";
+export type { Reranker, RerankerOptions, ScoreOptions } from "./reranker-scorer";
+export { loadActiveReranker } from "./reranker-registry";
+export { saveReranker, readReranker, readRerankerManifest } from "./reranker-store";
+export type { StoredReranker, SaveRerankerInput } from "./reranker-store";

@@ -90,6 +90,8 @@ export interface RerankerTrainingMetrics {
   /** The same model with every validation history emptied: what personalization adds is `after − afterEmptyHistory`. */
   afterEmptyHistory: ListMetrics | null;
   epochs: RerankerEpochStats[];
+  /** Mean training loss per epoch (the same numbers as `epochs[].loss`, for plotting). */
+  lossCurve: number[];
   /** Epoch whose weights were kept (0: the initial weights). */
   bestEpoch: number;
   trainLists: number;
@@ -233,6 +235,7 @@ export async function trainReranker(data: RerankerTrainingData, options: Partial
         validation.map((list) => ({ ...list, history: [] })),
       ),
       epochs,
+      lossCurve: epochs.map((e) => e.loss),
       bestEpoch: best.epoch,
       trainLists: training.length,
       valLists: validation.length,
