@@ -6,7 +6,7 @@ import { type SidecarConfig } from "../config";
 import { NotFoundError } from "../errors";
 import { type EventsComponents } from "../events";
 import { type EnrichService } from "../indexing";
-import { type OpenSearchGateway } from "../opensearch";
+import { readClusterCa, type OpenSearchGateway } from "../opensearch";
 import { type BehaviourReader } from "../profiles";
 import { type SearchService } from "../search";
 import { accessControl } from "./access";
@@ -86,6 +86,7 @@ export function createApp(deps: AppDependencies): Express {
     target: deps.config.opensearchUrl,
     timeoutMs: deps.config.proxyTimeoutMs,
     logger,
+    ca: readClusterCa(deps.config.opensearchCaFile),
   };
   const proxyBody = { limit: parseByteSize(deps.config.bulkBodyLimit), budget };
   app.use(

@@ -4,7 +4,7 @@ import { type Redis } from "ioredis";
 import { type Logger } from "pino";
 import { createLogger, type SidecarConfig } from "../config";
 import { EnrichService } from "../indexing";
-import { OpenSearchGateway } from "../opensearch";
+import { OpenSearchGateway, readClusterCa } from "../opensearch";
 import { createEventsComponents, type BehaviourSink, type EventsComponents } from "../events";
 import { RedisBehaviourSink, behaviourOptionsFromConfig, type BehaviourOptions } from "../profiles";
 import { connectRedis, pingRedis } from "../redis";
@@ -46,6 +46,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     url: config.opensearchUrl,
     username: config.opensearchUsername,
     password: config.opensearchPassword,
+    ca: readClusterCa(config.opensearchCaFile),
     timeoutMs: config.opensearchTimeoutMs,
   });
   const redis = connectRedis({ url: config.redisUrl });

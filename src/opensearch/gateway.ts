@@ -11,6 +11,8 @@ export interface OpenSearchGatewayOptions {
   url: string;
   username?: string | undefined;
   password?: string | undefined;
+  /** PEM of the CA to trust for an https `url` (OPENSEARCH_CA_FILE, read by readClusterCa). @defaultValue the system's CAs */
+  ca?: Buffer | undefined;
   /** Default deadline for one call. @defaultValue 2000 */
   timeoutMs?: number;
 }
@@ -52,6 +54,7 @@ export class OpenSearchGateway {
       requestTimeout: this.#timeoutMs,
       maxRetries: 0,
       ...(options.username ? { auth: { username: options.username, password: options.password ?? "" } } : {}),
+      ...(options.ca ? { ssl: { ca: options.ca } } : {}),
     });
   }
 

@@ -1,4 +1,5 @@
 export { OpenSearchGateway } from "./gateway";
+export { readClusterCa } from "./cluster-ca";
 export type { OpenSearchGatewayOptions, CallOptions, HttpMethod, GatewayResponse, SearchHitBody, SearchResponseBody, MultiSearchItem } from "./gateway";
 export { OpenSearchError, OpenSearchUnavailableError, OpenSearchTimeoutError, OpenSearchRejectedError } from "./errors";
 export {

@@ -10,6 +10,8 @@ export interface ProxyOptions {
   logger: Logger;
   /** Basic auth added when the caller sent none (the sidecar's own credentials). */
   auth?: { username: string; password: string } | undefined;
+  /** PEM of the CA to trust for an https target (OPENSEARCH_CA_FILE). @defaultValue the system's CAs */
+  ca?: Buffer | undefined;
 }
 
 export interface UpstreamRequest {
@@ -53,6 +55,7 @@ export function openUpstream(options: ProxyOptions, request: UpstreamRequest): P
       path: `${target.pathname.replace(/\/$/, "")}${request.path}`,
       headers,
       timeout: options.timeoutMs,
+      ...(options.ca && target.protocol === "https:" ? { ca: options.ca } : {}),
     });
     upstream.on("response", resolve);
     upstream.on("timeout", () => {
