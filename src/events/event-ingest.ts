@@ -1,3 +1,4 @@
+import { OpenSearchError } from "../opensearch";
 import { EVENT_TYPES, type BehaviourEvent, type BehaviourSink } from "./behaviour-event";
 import { type EventStore } from "./event-store";
 import { validateEvent, type EventRejection, type EventValidationOptions } from "./event-validation";
@@ -53,6 +54,21 @@ export class EventIngest {
     this.#options = options;
   }
 
+  /**
+   * The events are stored by now, so a failed profile update is tried once more before the caller is
+   * told to retry: a retried request would report them `duplicate`, not `accepted`. Redis being down
+   * fails fast both times; a slow item-facts read (OpenSearch) often succeeds the second time.
+   */
+  async #applyToSink(events: readonly BehaviourEvent[]): Promise<void> {
+    try {
+      await this.#options.sink.apply(events);
+    } catch (err) {
+      if (!(err instanceof OpenSearchError)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await this.#options.sink.apply(events);
+    }
+  }
+
   async ingest(rawEvents: readonly unknown[]): Promise<IngestOutcome> {
     const o = this.#options;
     const validation: EventValidationOptions = {
@@ -89,7 +105,7 @@ export class EventIngest {
         if (outcome.status === "duplicate") items[position] = { position, status: "duplicate" };
         toApply.push(event);
       });
-      if (toApply.length > 0) await o.sink.apply(toApply);
+      if (toApply.length > 0) await this.#applyToSink(toApply);
     }
 
     const counts: Record<EventStatus, number> = { accepted: 0, duplicate: 0, rejected: 0 };

@@ -3,11 +3,11 @@ import { createHmac } from "node:crypto";
 import { Writable } from "node:stream";
 import pino from "pino";
 import request from "supertest";
-import { type BehaviourEvent } from "../../src/events";
+import { purgeExpiredEvents, startRetentionSweep } from "../../src/events";
 import { createSidecar, type Sidecar } from "../../src/http";
+import { deleteKeysUnder, everythingUnder } from "../profiles/behaviour-fixtures";
 import { startTestSidecar } from "../utils/sidecar-harness";
 import { TEST_API_KEYS, TEST_PSEUDONYM_KEY, randomName, testConfig } from "../utils/services";
-import { testBehaviourSink, type TestBehaviourSink } from "../utils/behaviour-sink";
 
 const WRITE = { "x-api-key": TEST_API_KEYS.write };
 const ADMIN = { "x-api-key": TEST_API_KEYS.admin };
@@ -16,6 +16,12 @@ const MINUTE = 60_000;
 interface IngestBody {
   counts: { accepted: number; duplicate: number; rejected: number };
   items: { position: number; status: string; error?: { code: string; message: string } }[];
+}
+
+interface ProfileBody {
+  user_key: string;
+  event_count: number;
+  recent: { item_id: string; type: string }[];
 }
 
 interface StoredEvent {
@@ -34,6 +40,19 @@ async function storedEvents(sidecar: Sidecar): Promise<StoredEvent[]> {
   return body.hits.hits;
 }
 
+/** The user's profile through `GET /v1/profiles/:user_id`, or null on 404. */
+async function profileOf(sidecar: Sidecar, userId: string): Promise<ProfileBody | null> {
+  const res = await request(sidecar.app).get(`/v1/profiles/${encodeURIComponent(userId)}`).set(ADMIN);
+  if (res.status === 404) return null;
+  assert.equal(res.status, 200, res.text);
+  return res.body as ProfileBody;
+}
+
+/** A Redis key prefix of the test's own (the shared Redis is never flushed). */
+function keyPrefix(): string {
+  return `${randomName("test-events")}:`;
+}
+
 /** A pino logger whose lines are kept for the test to read. */
 function capturingLogger(): { logger: pino.Logger; text: () => string } {
   const lines: string[] = [];
@@ -47,27 +66,26 @@ function capturingLogger(): { logger: pino.Logger; text: () => string } {
 }
 
 /** Events of one person whose identifiers and query are recognizable in any text they leak into. */
-function personalEvents(userId: string, sessionId: string, now: number): Record<string, unknown>[] {
+function personalEvents(userId: string, sessionId: string, now: number, idSuffix = ""): Record<string, unknown>[] {
   return [
-    { user_id: userId, type: "search", query: "Gift for jane.doe@example.org call 555-867-5309", timestamp: now - 3 * MINUTE, session_id: sessionId, event_id: `${userId}-1` },
-    { user_id: userId, type: "click", item_id: "sku-1", query: "gift", timestamp: now - 2 * MINUTE, session_id: sessionId, event_id: `${userId}-2` },
-    { user_id: userId, type: "purchase", item_id: "sku-1", timestamp: new Date(now - MINUTE).toISOString(), session_id: sessionId, event_id: `${userId}-3` },
+    { user_id: userId, type: "search", query: "Gift for jane.doe@example.org call 555-867-5309", timestamp: now - 3 * MINUTE, session_id: sessionId, event_id: `${userId}-1${idSuffix}` },
+    { user_id: userId, type: "click", item_id: "sku-1", query: "gift", timestamp: now - 2 * MINUTE, session_id: sessionId, event_id: `${userId}-2${idSuffix}` },
+    { user_id: userId, type: "purchase", item_id: "sku-1", timestamp: new Date(now - MINUTE).toISOString(), session_id: sessionId, event_id: `${userId}-3${idSuffix}` },
   ];
 }
 
 describe("POST /v1/events and DELETE /v1/profiles/:user_id on real OpenSearch and Redis", () => {
-  let sink: TestBehaviourSink;
+  const prefix = keyPrefix();
   let sidecar: Sidecar;
   let logs: ReturnType<typeof capturingLogger>;
 
   before(async () => {
     logs = capturingLogger();
-    sink = await testBehaviourSink();
-    sidecar = await startTestSidecar({}, { logger: logs.logger, behaviourSink: sink.sink });
+    sidecar = await startTestSidecar({}, { logger: logs.logger, behaviourOptions: { keyPrefix: prefix } });
   });
   after(async () => {
+    await deleteKeysUnder(sidecar.redis, prefix);
     await sidecar.close();
-    await sink.cleanUp();
   });
 
   it("validates each event on its own: good ones are stored and applied, bad ones rejected with reasons, in request order", async () => {
@@ -106,8 +124,9 @@ describe("POST /v1/events and DELETE /v1/profiles/:user_id on real OpenSearch an
       { item_id: click?._source.item_id, query: click?._source.query, synthetic: click?._source.synthetic, timestamp: click?._source.timestamp },
       { item_id: "sku-9", query: "halo", synthetic: true, timestamp: now },
     );
-    const applied = await sink.appliedFor(userKey(user));
-    assert.deepEqual(applied.map((e: BehaviourEvent) => e.type).sort(), ["click", "search"]);
+    const profile = await profileOf(sidecar, user);
+    assert.equal(profile?.event_count, 2, "the search and the click were applied to the profile");
+    assert.deepEqual(profile?.recent.map((r) => [r.item_id, r.type]), [["sku-9", "click"]]);
   });
 
   it("takes a single event without the batch wrapper", async () => {
@@ -141,7 +160,7 @@ describe("POST /v1/events and DELETE /v1/profiles/:user_id on real OpenSearch an
     const first = await request(sidecar.app).post("/v1/events").set(WRITE).send({ events }).expect(200);
     assert.deepEqual((first.body as IngestBody).counts, { accepted: 3, duplicate: 0, rejected: 0 });
 
-    const restarted = createSidecar(sidecar.config, { logger: logs.logger, behaviourSink: sink.sink });
+    const restarted = createSidecar(sidecar.config, { logger: logs.logger, behaviourOptions: { keyPrefix: prefix } });
     try {
       const again = await request(restarted.app).post("/v1/events").set(WRITE).send({ events }).expect(200);
       assert.deepEqual((again.body as IngestBody).counts, { accepted: 0, duplicate: 3, rejected: 0 });
@@ -151,7 +170,7 @@ describe("POST /v1/events and DELETE /v1/profiles/:user_id on real OpenSearch an
     }
     const stored = (await storedEvents(sidecar)).filter((e) => e._source.user_key === userKey(user));
     assert.equal(stored.length, 3, "each event is stored once");
-    assert.equal((await sink.appliedFor(userKey(user))).length, 3, "the sink applied each event once");
+    assert.equal((await profileOf(sidecar, user))?.event_count, 3, "the profile counted each event once");
   });
 
   it("counts events by type and outcome on /metrics", async () => {
@@ -180,28 +199,59 @@ describe("POST /v1/events and DELETE /v1/profiles/:user_id on real OpenSearch an
     const left = await storedEvents(sidecar);
     assert.equal(left.filter((e) => e._source.user_key === userKey(user)).length, 0);
     assert.equal(left.filter((e) => e._source.user_key === userKey(other)).length, 3, "other users' events stay");
-    assert.equal((await sink.appliedFor(userKey(user))).length, 0);
+    assert.equal(await profileOf(sidecar, user), null, "the profile is gone");
+    assert.equal((await profileOf(sidecar, other))?.event_count, 3, "other users' profiles stay");
 
     const again = await request(sidecar.app).delete(`/v1/profiles/${encodeURIComponent(user)}`).set(ADMIN).expect(200);
     assert.deepEqual((again.body as typeof body).deleted, { profile: false, redis_keys: 0, events: 0 });
   });
 
-  it("keeps no raw user id, session id, e-mail address or phone number in OpenSearch or in the logs", async () => {
+  it("retention deletes stored events older than EVENT_RETENTION_DAYS, directly and from the periodic sweep", async () => {
+    const events = sidecar.events;
+    assert.ok(events, "the test sidecar has the events half");
+    const user = randomName("user");
+    const now = Date.now();
+    const day = 86_400_000;
+    const batch = [10, 4, 0].map((age, i) => ({ user_id: user, type: "view", item_id: `sku-${i}`, timestamp: now - age * day - MINUTE, event_id: `r${i}` }));
+    await request(sidecar.app).post("/v1/events").set(WRITE).send({ events: batch }).expect(200);
+    const ages = async () =>
+      (await storedEvents(sidecar)).filter((e) => e._source.user_key === userKey(user)).map((e) => Math.floor((now - Number(e._source.timestamp)) / day)).sort();
+
+    // As if 25 days had passed with a 30-day retention: only the 10-day-old event is past it.
+    assert.ok((await purgeExpiredEvents(events.store, 30, now + 25 * day)) >= 1);
+    assert.deepEqual(await ages(), [0, 4]);
+
+    const sweep = startRetentionSweep({ store: events.store, retentionDays: 3, logger: logs.logger, firstDelayMs: 0, intervalMs: 60_000 });
+    try {
+      for (let waited = 0; (await ages()).length > 1 && waited < 10_000; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      sweep.stop();
+    }
+    assert.deepEqual(await ages(), [0]);
+    assert.match(logs.text(), /event retention sweep/);
+  });
+
+  it("keeps no raw user id, session id, e-mail address or phone number in OpenSearch, Redis or the logs", async () => {
     const user = `Private Person ${randomName("user")}`;
     const session = `session-${randomName("s")}`;
     await request(sidecar.app).post("/v1/events").set(WRITE).send({ events: personalEvents(user, session, Date.now()) }).expect(200);
     await request(sidecar.app).post("/v1/events").set(WRITE).send({ user_id: user, type: "oops", session_id: session }).expect(200);
     await request(sidecar.app).delete(`/v1/profiles/${encodeURIComponent(user)}`).set(ADMIN).expect(200);
     await request(sidecar.app).delete(`/V1//profiles/${encodeURIComponent(user)}?why=${encodeURIComponent(user)}`).set(ADMIN);
-    await request(sidecar.app).post("/v1/events").set(WRITE).send({ events: personalEvents(user, session, Date.now()) }).expect(200);
+    // New events after the erasure: a profile again, to scan Redis with.
+    await request(sidecar.app).post("/v1/events").set(WRITE).send({ events: personalEvents(user, session, Date.now(), "-after") }).expect(200);
+    assert.equal((await profileOf(sidecar, user))?.event_count, 3);
 
     const documents = JSON.stringify(await storedEvents(sidecar));
+    const redisText = (await everythingUnder(sidecar.redis, prefix)).join("\n");
+    assert.ok(redisText.includes(userKey(user)), "the profile is kept under the pseudonym");
     const logText = logs.text();
     assert.ok(logText.includes("/v1/profiles/[redacted]"), "the erasure request was logged, redacted");
     const secrets = [user, encodeURIComponent(user), session, "jane.doe@example.org", "555-867-5309", "8675309"];
     for (const secret of secrets) {
       assert.ok(!documents.includes(secret), `OpenSearch documents contain ${secret}`);
       assert.ok(!logText.includes(secret), `logs contain ${secret}`);
+      assert.ok(!redisText.includes(secret), `Redis contains ${secret}`);
     }
     assert.ok(documents.includes(userKey(user)), "the events are kept under the pseudonym");
   });
@@ -209,16 +259,11 @@ describe("POST /v1/events and DELETE /v1/profiles/:user_id on real OpenSearch an
 
 describe("POST /v1/events when Redis is down", () => {
   let sidecar: Sidecar;
-  let sink: TestBehaviourSink;
 
   before(async () => {
-    sink = await testBehaviourSink();
-    sidecar = await startTestSidecar({ redisUrl: "redis://127.0.0.1:1" }, { behaviourSink: sink.sink });
+    sidecar = await startTestSidecar({ redisUrl: "redis://127.0.0.1:1" });
   });
-  after(async () => {
-    await sidecar.close();
-    await sink.cleanUp();
-  });
+  after(async () => sidecar.close());
 
   it("answers 503 REDIS_UNAVAILABLE and writes nothing to OpenSearch, while /v1/search keeps answering", async () => {
     const events = personalEvents(randomName("user"), "s", Date.now());
@@ -234,7 +279,7 @@ describe("POST /v1/events when Redis is down", () => {
   });
 
   it("the events flow answers 503 OPENSEARCH_UNAVAILABLE when OpenSearch is down and Redis is up", async () => {
-    const down = createSidecar(testConfig({ opensearchUrl: "http://127.0.0.1:1" }), { behaviourSink: sink.sink });
+    const down = createSidecar(testConfig({ opensearchUrl: "http://127.0.0.1:1" }), { behaviourOptions: { keyPrefix: keyPrefix() } });
     try {
       const res = await request(down.app).post("/v1/events").set(WRITE).send({ events: personalEvents(randomName("user"), "s", Date.now()) }).expect(503);
       assert.equal((res.body as { error: { code: string } }).error.code, "OPENSEARCH_UNAVAILABLE");

@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { type Sidecar } from "../../src/http";
 import { lastJsonLine } from "../eval/helpers/run-cli";
 import { runRelevance } from "../utils/run-relevance";
-import { testBehaviourSink, type TestBehaviourSink } from "../utils/behaviour-sink";
+import { deleteKeysUnder } from "../profiles/behaviour-fixtures";
 import { TEST_API_KEYS, randomName } from "../utils/services";
 import { startTestSidecar } from "../utils/sidecar-harness";
 
@@ -33,19 +33,18 @@ function eventsFile(): { text: string; brokenLines: number[] } {
 describe("relevance events load (command run as a process, real sidecar)", function () {
   this.timeout(120_000);
   let sidecar: Sidecar;
-  let sink: TestBehaviourSink;
+  const prefix = `${randomName("test-events-cli")}:`;
   let url: string;
   let dir: string;
 
   before(async () => {
-    sink = await testBehaviourSink();
-    sidecar = await startTestSidecar({}, { behaviourSink: sink.sink });
+    sidecar = await startTestSidecar({}, { behaviourOptions: { keyPrefix: prefix } });
     url = `http://127.0.0.1:${await sidecar.listen()}`;
     dir = await mkdtemp(join(tmpdir(), "events-load-"));
   });
   after(async () => {
+    await deleteKeysUnder(sidecar.redis, prefix);
     await sidecar.close();
-    await sink.cleanUp();
     await rm(dir, { recursive: true, force: true });
   });
 
