@@ -120,33 +120,36 @@ async function main(): Promise<void> {
       { key: adminKey, scope: "admin" },
     ],
   };
-  const child = spawn(process.execPath, ["-r", "tsx/cjs", __filename, "--serve", JSON.stringify(overrides)], { stdio: ["ignore", "pipe", "inherit"] });
+  const report: Record<string, unknown> = { clients, request_mb: megabytes, max_inflight: values["max-inflight"] };
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      createInterface({ input: child.stdout }).once("line", (line) => resolve(Number(line)));
-      child.once("exit", (code) => reject(new Error(`sidecar exited with ${code}`)));
-    });
-    const pid = child.pid ?? 0;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const idle = await rssOf(pid);
-    const report: Record<string, unknown> = { clients, request_mb: megabytes, max_inflight: values["max-inflight"], idle_rss_mb: mb(idle) };
-
+    // A fresh sidecar process per target: V8 keeps the heap it grew, so phases would inherit each other's peak.
     for (const [target, index, key] of [
       ["products (enriched)", aliases.products, writeKey],
       ["other index (passed along)", plainIndex, adminKey],
     ] as const) {
-      const body = bulkBody(index, megabytes * 1024 * 1024);
-      const one = await peakRss(pid, () => post(port, key, body));
-      const many = await peakRss(pid, () => Promise.all(Array.from({ length: clients }, () => post(port, key, body))));
-      const statuses: Record<string, number> = {};
-      for (const status of many.result) statuses[status] = (statuses[status] ?? 0) + 1;
-      const line = { one_request_peak_rss_mb: mb(one.peak), one_request_status: one.result, concurrent_peak_rss_mb: mb(many.peak), concurrent_statuses: statuses };
-      process.stdout.write(`${target}: ${JSON.stringify(line)}\n`);
-      report[target] = line;
+      const child = spawn(process.execPath, ["-r", "tsx/cjs", __filename, "--serve", JSON.stringify(overrides)], { stdio: ["ignore", "pipe", "inherit"] });
+      try {
+        const port = await new Promise<number>((resolve, reject) => {
+          createInterface({ input: child.stdout }).once("line", (line) => resolve(Number(line)));
+          child.once("exit", (code) => reject(new Error(`sidecar exited with ${code}`)));
+        });
+        const pid = child.pid ?? 0;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const idle = await rssOf(pid);
+        const body = bulkBody(index, megabytes * 1024 * 1024);
+        const one = await peakRss(pid, () => post(port, key, body));
+        const many = await peakRss(pid, () => Promise.all(Array.from({ length: clients }, () => post(port, key, body))));
+        const statuses: Record<string, number> = {};
+        for (const status of many.result) statuses[status] = (statuses[status] ?? 0) + 1;
+        const line = { idle_rss_mb: mb(idle), one_request_peak_rss_mb: mb(one.peak), one_request_status: one.result, concurrent_peak_rss_mb: mb(many.peak), concurrent_statuses: statuses };
+        process.stdout.write(`${target}: ${JSON.stringify(line)}\n`);
+        report[target] = line;
+      } finally {
+        child.kill("SIGTERM");
+      }
     }
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
-    child.kill("SIGTERM");
     await deleteIndexes(gateway, aliases);
     await gateway.request("DELETE", `/${plainIndex}`, undefined, { ignore: [404] });
     await gateway.close();

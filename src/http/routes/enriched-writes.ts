@@ -104,6 +104,9 @@ export function enrichedWriteRoutes(deps: EnrichedWritesDependencies): RequestHa
       return;
     }
     if (!admin && query.has("pipeline")) throw new ForbiddenError("an ingest `pipeline` on writes into products needs the admin scope");
+    // Parsed metadata, one chunk of parsed documents and the upstream answer: charged as the body's size
+    // again, so that an enriched bulk holds about three times its size (with the rewritten body) in the budget.
+    reservation.grow(body.length);
     const entries = parseBulkActions(body);
     for (const entry of entries) {
       const target = targetOf(entry, pathIndex);
