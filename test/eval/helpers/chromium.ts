@@ -20,7 +20,7 @@ export function findChromium(): string {
       }
     }
   }
-  throw new Error(`no headless Chromium found on PATH (looked for ${NAMES.join(", ")}); `npm test` installs it as root (scripts/test-prerequisites.sh); otherwise: sudo apt-get install -y chromium`);
+  throw new Error(`no headless Chromium found on PATH (looked for ${NAMES.join(", ")}); npm test installs it as root (scripts/test-prerequisites.sh); otherwise: sudo apt-get install -y chromium`);
 }
 
 /** Loads a local HTML file in headless Chromium, lets its scripts run, and returns the resulting DOM. */
