@@ -68,7 +68,9 @@ if [ -z "${SIDECAR_API_KEY:-}" ]; then
 fi
 relevance setup >/dev/null
 
-relevance serve &
+# Not through the `relevance` function: a backgrounded function is a subshell, and $! would be that
+# subshell, so the trap below would leave the server running.
+node bin/relevance.js serve &
 server=$!
 trap 'kill "${server}" 2>/dev/null; wait "${server}" 2>/dev/null' INT TERM EXIT
 for _ in $(seq 1 50); do curl -fs "${SIDECAR_URL}/healthz" >/dev/null 2>&1 && break; sleep 0.2; done

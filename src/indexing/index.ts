@@ -1,6 +1,6 @@
 export { EnrichService } from "./enrich-service";
 export type { EnrichOptions, EnrichOutcome, EnrichItemResult, EnrichStatus, EnrichServiceDependencies, BulkResponseBody, PrepareOptions, PreparedItem, PreparedBatch, StoredDocument } from "./enrich-service";
-export { cleanProduct, RESERVED_FIELDS } from "./clean-product";
+export { cleanProduct, FIELD_LIMITS, RESERVED_FIELDS } from "./clean-product";
 export type { CleanResult } from "./clean-product";
 export { contentHash } from "./content-hash";
 export { toIndexDocument } from "./index-document";

@@ -83,9 +83,19 @@ export class SpellCorrector {
 
   /** Corrects each unknown word of the (normalized) query; known words, numbers and units stay as they are. */
   correct(text: string): string {
+    // A text repeating one unknown word many times looks it up once.
+    const corrected = new Map<string, string>();
     return normalizeText(text)
       .split(" ")
-      .map((token) => (/^[a-z]+$/.test(token) ? this.correctWord(token) : token))
+      .map((token) => {
+        if (!/^[a-z]+$/.test(token)) return token;
+        let word = corrected.get(token);
+        if (word === undefined) {
+          word = this.correctWord(token);
+          corrected.set(token, word);
+        }
+        return word;
+      })
       .join(" ");
   }
 

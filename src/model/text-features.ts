@@ -54,6 +54,12 @@ const BIGRAM_SEED = 0x9e3779b9;
 const TRIGRAM_SEED = 0x85ebca6b;
 /** A text with no usable word still gets one feature, so its vector is never zero (cosine k-NN rejects zero vectors). */
 const EMPTY_TEXT = "<empty>";
+/**
+ * Longer words are neither stemmed nor cached. The Porter stemmer is quadratic in a word's length
+ * (4 s for one 16,000-letter word), and caching such words would let one document fill memory; no
+ * real word comes near this length.
+ */
+const MAX_STEMMED_WORD_LENGTH = 64;
 
 export function resolveFeatureOptions(options: Partial<FeatureOptions> = {}): FeatureOptions {
   const resolved: FeatureOptions = {
@@ -93,6 +99,7 @@ export class TextFeaturizer {
   }
 
   stem(word: string): string {
+    if (word.length > MAX_STEMMED_WORD_LENGTH) return word;
     let stem = this.stems.get(word);
     if (stem === undefined) {
       stem = /^[a-z]{4,}$/.test(word) ? PorterStemmer.stem(word) : word;
@@ -139,7 +146,7 @@ export class TextFeaturizer {
       const list: number[] = [];
       for (let i = 0; i + 3 <= padded.length; i++) list.push(this.bucket(padded.slice(i, i + 3), TRIGRAM_SEED));
       ids = list;
-      if (this.trigramIds.size < 500_000) this.trigramIds.set(word, ids);
+      if (this.trigramIds.size < 500_000 && word.length <= MAX_STEMMED_WORD_LENGTH) this.trigramIds.set(word, ids);
     }
     return ids;
   }

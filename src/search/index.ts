@@ -1,7 +1,8 @@
 export { SearchService } from "./search-service";
 export type { SearchServiceDependencies, DegradedReason } from "./search-service";
-export { SearchRequestSchema, PIPELINES, isPipelineName } from "./search-request";
-export type { SearchRequest, SearchFilters, PipelineName } from "./search-request";
+export { SearchRequestSchema, searchRequestSchema, MAX_RESULT_WINDOW, PIPELINES, isPipelineName } from "./search-request";
+export type { SearchRequest, SearchFilters, SearchLimits, PipelineName } from "./search-request";
+export { bm25Query, MAX_FUZZY_WORD_LENGTH } from "./bm25-query";
 export type { SearchResponse, SearchHit, RerankInfo } from "./search-response";
 export { Deadline } from "./deadline";
 export { fuseCandidates } from "./fusion";

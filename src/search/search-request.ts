@@ -5,7 +5,10 @@ import { FUSION_METHODS } from "../config";
 export const PIPELINES = ["bm25", "hybrid", "rerank", "personal"] as const;
 export type PipelineName = (typeof PIPELINES)[number];
 
-const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)]);
+/** Longest brand or category filter value: far above any real one, and it bounds the `prefix` query sent on. */
+const MAX_FILTER_VALUE = 1000;
+const filterValue = z.string().min(1).max(MAX_FILTER_VALUE);
+const oneOrMany = z.union([filterValue, z.array(filterValue).min(1).max(100)]);
 
 export const SearchFiltersSchema = z.strictObject({
   brand: oneOrMany.optional(),
@@ -35,6 +38,44 @@ export const SearchRequestSchema = z.strictObject({
   explain: z.boolean().default(false),
   hybrid: HybridOverrideSchema.optional(),
 });
+
+/** OpenSearch's default `index.max_result_window`: a page ending beyond it is an error from the cluster. */
+export const MAX_RESULT_WINDOW = 10_000;
+
+/** What bounds a request's paging, from the sidecar's configuration. */
+export interface SearchLimits {
+  /** Candidates each retriever returns for hybrid, rerank and personal (config `hybrid.candidates`, env HYBRID_CANDIDATES). */
+  hybridCandidates: number;
+}
+
+/**
+ * The request schema with this sidecar's paging limits — the one place they are checked. `bm25` pages
+ * through OpenSearch up to {@link MAX_RESULT_WINDOW}; the fused pipelines page through the candidates
+ * they retrieved, so `from + size` may not pass `hybridCandidates` (asking the retrievers for more
+ * would make one deep page cost as much as a bulk export).
+ */
+export function searchRequestSchema(limits: SearchLimits) {
+  return SearchRequestSchema.superRefine((request, ctx) => {
+    const end = request.from + request.size;
+    if (request.pipeline === "bm25") {
+      if (end > MAX_RESULT_WINDOW) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["from"],
+          message: `from + size must be at most ${MAX_RESULT_WINDOW} (OpenSearch's index.max_result_window), got ${end}`,
+        });
+      }
+    } else if (isPipelineName(request.pipeline) && end > limits.hybridCandidates) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["from"],
+        message:
+          `from + size must be at most ${limits.hybridCandidates} for the ${request.pipeline} pipeline, the candidates each retriever ` +
+          `returns (config hybrid.candidates, env HYBRID_CANDIDATES), got ${end}`,
+      });
+    }
+  });
+}
 
 export type SearchFilters = z.infer<typeof SearchFiltersSchema>;
 export type SearchRequest = Omit<z.infer<typeof SearchRequestSchema>, "pipeline"> & { pipeline: PipelineName };

@@ -5,7 +5,7 @@ import { Deadline } from "./deadline";
 import { fuseCandidates, type FusedCandidate, type FusionOptions } from "./fusion";
 import { type QueryEmbedder, type QueryEmbedderProvider } from "./query-embedder";
 import { QueryVectorCache } from "./query-vector-cache";
-import { type PipelineName, type SearchRequest } from "./search-request";
+import { searchRequestSchema, type PipelineName, type SearchRequest } from "./search-request";
 import { type RerankInfo, type SearchHit, type SearchResponse } from "./search-response";
 
 /** Fields never returned to callers: the vector is large and internal. */
@@ -42,10 +42,13 @@ export class SearchService {
   readonly #queryEmbedder: QueryEmbedderProvider;
   readonly #onDegraded: (pipeline: PipelineName, reason: DegradedReason) => void;
   readonly queryVectors = new QueryVectorCache();
+  /** Validates `/v1/search` bodies, paging limits included (see {@link searchRequestSchema}). */
+  readonly requestSchema: ReturnType<typeof searchRequestSchema>;
 
   constructor(dependencies: SearchServiceDependencies) {
     this.#gateway = dependencies.gateway;
     this.#config = dependencies.config;
+    this.requestSchema = searchRequestSchema({ hybridCandidates: dependencies.config.hybrid.candidates });
     this.#queryEmbedder = dependencies.queryEmbedder ?? (() => null);
     this.#onDegraded = dependencies.onDegraded ?? (() => undefined);
   }
@@ -100,7 +103,8 @@ export class SearchService {
       const message = `query embedding failed (${err instanceof Error ? err.message : String(err)}); answered with bm25`;
       return this.#bm25(request, deadline, { reason: "embedding_failed", message });
     }
-    const candidates = Math.max(this.#config.hybrid.candidates, request.from + request.size);
+    // requestSchema keeps from + size within the candidates.
+    const candidates = this.#config.hybrid.candidates;
     const filter = filterClauses(request.filters);
     const [lexical, semantic] = await this.#gateway.msearch(
       this.#config.productsAlias,

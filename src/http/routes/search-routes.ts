@@ -1,12 +1,12 @@
 import { Router } from "express";
 import { UnknownPipelineError } from "../../errors";
-import { isPipelineName, PIPELINES, SearchRequestSchema, type SearchService } from "../../search";
+import { isPipelineName, PIPELINES, type SearchService } from "../../search";
 import { validate } from "../validate";
 
 export function searchRoutes(search: SearchService): Router {
   const router = Router();
   router.post("/v1/search", async (req, res) => {
-    const parsed = validate(SearchRequestSchema, req.body);
+    const parsed = validate(search.requestSchema, req.body);
     if (!isPipelineName(parsed.pipeline)) {
       throw new UnknownPipelineError(`unknown pipeline "${parsed.pipeline}"; known: ${PIPELINES.join(", ")}`);
     }
