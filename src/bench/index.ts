@@ -6,3 +6,5 @@ export { runMixedLoad, LOAD_OPERATIONS } from "./mixed-load";
 export type { MixedLoadOptions, MixedLoadResult, OperationFigures, ProbeFigures, LoadOperation } from "./mixed-load";
 export { benchEvents } from "./events-bench";
 export type { EventsBenchOptions, EventsBenchResult, Percentiles } from "./events-bench";
+export { benchRerankModel } from "./rerank-model-bench";
+export type { RerankModelBenchOptions, RerankModelBenchResult, LatencyPercentiles } from "./rerank-model-bench";
