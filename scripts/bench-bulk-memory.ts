@@ -73,11 +73,19 @@ function bulkBody(index: string, bytes: number): Buffer {
   return Buffer.from(lines.join(""));
 }
 
-function post(port: number, key: string, body: Buffer): Promise<number> {
+/** The answer's status, with a 429 told apart by who sent it: the sidecar's budget or OpenSearch's indexing pressure. */
+function post(port: number, key: string, body: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, method: "POST", path: "/_bulk", headers: { "content-type": "application/x-ndjson", "content-length": body.length, "x-api-key": key } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
+      const status = res.statusCode ?? 0;
+      const head: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => {
+        if (status !== 200 && head.length < 4) head.push(chunk);
+      });
+      res.on("end", () => {
+        const text = Buffer.concat(head).toString("utf8");
+        resolve(status !== 429 ? String(status) : text.includes('"OVERLOADED"') ? "429 sidecar OVERLOADED" : "429 from OpenSearch");
+      });
     });
     req.on("error", reject);
     req.end(body);

@@ -34,10 +34,9 @@ function decodeSegment(segment: string): string {
 
 /** Which document write, if any, a request is — decided on the decoded path, as OpenSearch will read it. */
 function classify(method: string, path: string): WriteRoute | undefined {
+  if (method !== "POST" && method !== "PUT") return undefined;
   const segments = path.split("/").filter((s) => s !== "").map(decodeSegment);
   const [first, second, third] = segments;
-  const writes = method === "POST" || method === "PUT";
-  if (!writes) return undefined;
   if (segments.length === 1 && first === "_bulk") return { kind: "bulk", pathIndex: undefined };
   if (segments.length === 2 && second === "_bulk") return { kind: "bulk", pathIndex: first };
   if (segments.length === 2 && second === "_doc" && first !== undefined && method === "POST") return { kind: "document", index: first, id: undefined, endpoint: "_doc" };
