@@ -1,5 +1,6 @@
 import { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { ForbiddenError, InvalidJsonError, UnsupportedMediaTypeError, ValidationError } from "../../errors";
+import { OpenSearchRejectedError } from "../../opensearch";
 import { enrichBulk, isRecord, parseBulkActions, targetOf, type BulkItem, type EnrichService } from "../../indexing";
 import { accessOf, scopeAllows } from "../access";
 import { type BodyPolicy } from "../opensearch-proxy";
@@ -128,7 +129,7 @@ export function enrichedWriteRoutes(deps: EnrichedWritesDependencies): RequestHa
         relayBuffered(res, upstream);
         return;
       }
-      const parsed = JSON.parse(upstream.body.toString("utf8")) as { took?: number; items?: BulkItem[] };
+      const parsed = readBulkAnswer(upstream.body);
       upstreamItems = parsed.items ?? [];
       took = parsed.took ?? 0;
     }
@@ -178,7 +179,7 @@ export function enrichedWriteRoutes(deps: EnrichedWritesDependencies): RequestHa
         relayBuffered(res, upstream);
         return;
       }
-      upstreamItems = (JSON.parse(upstream.body.toString("utf8")) as { items?: BulkItem[] }).items ?? [];
+      upstreamItems = readBulkAnswer(upstream.body).items ?? [];
     }
     const result = Object.values(rewrite.merge(upstreamItems)[0] ?? {})[0] ?? {};
     const error = result.error as { type?: unknown; reason?: unknown } | undefined;
@@ -197,6 +198,15 @@ export function enrichedWriteRoutes(deps: EnrichedWritesDependencies): RequestHa
     else if (route?.kind === "document" && isEnriched(route.index)) await document(req, res, route);
     else next();
   };
+}
+
+/** OpenSearch's bulk answer; one that cannot be read is a 502 that says the writes may have happened. */
+function readBulkAnswer(body: Buffer): { took?: number; items?: BulkItem[] } {
+  try {
+    return JSON.parse(body.toString("utf8")) as { took?: number; items?: BulkItem[] };
+  } catch (err) {
+    throw new OpenSearchRejectedError("OpenSearch's bulk answer could not be read; its operations may have been applied, check before retrying", 200, undefined, { cause: err });
+  }
 }
 
 function relayBuffered(res: Response, upstream: { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }): void {
