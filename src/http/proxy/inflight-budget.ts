@@ -26,9 +26,13 @@ export class InflightBudget {
     return new Reservation(this);
   }
 
-  /** @internal used by Reservation */
-  take(bytes: number): void {
-    if (this.#used + bytes > this.maxBytes) {
+  /**
+   * @internal used by Reservation. A request that holds everything in flight may always grow, so
+   * that a body within the size limit is never refused forever: the bound is then the larger of
+   * `maxBytes` and what one request holds.
+   */
+  take(bytes: number, heldByCaller: number): void {
+    if (this.#used + bytes > this.maxBytes && this.#used > heldByCaller) {
       throw new OverloadedError(`the sidecar is holding ${this.#used} of its ${this.maxBytes} in-flight request bytes; retry later`, this.retryAfterSeconds);
     }
     this.#used += bytes;
@@ -54,7 +58,7 @@ export class Reservation {
   /** Holds `bytes` more; throws OverloadedError when the budget has no room. */
   grow(bytes: number): void {
     if (bytes <= 0 || this.#released) return;
-    this.budget.take(bytes);
+    this.budget.take(bytes, this.#held);
     this.#held += bytes;
   }
 
