@@ -7,7 +7,7 @@
  *
  * Last stdout line: JSON.
  */
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { benchRerankModel, type LatencyPercentiles, type RerankModelBenchResult } from "../src/bench";
 import { INFERENCE_BACKENDS, selectInferenceBackend } from "../src/model";
@@ -35,7 +35,7 @@ function log(message: string): void {
 }
 
 const line = (label: string, l: LatencyPercentiles) =>
-  `${label.padEnd(40)} p50 ${l.p50_ms.toFixed(2).padStart(8)} ms  p95 ${l.p95_ms.toFixed(2).padStart(8)} ms  p99 ${l.p99_ms.toFixed(2).padStart(8)} ms  (${l.calls} calls)`;
+  `${label.padEnd(40)} p50 ${l.p50_ms.toFixed(2).padStart(8)} ms  p95 ${l.p95_ms.toFixed(2).padStart(8)} ms  p99 ${l.p99_ms.toFixed(2).padStart(8)} ms  cpu ${l.cpu_ms_per_call.toFixed(2).padStart(7)} ms/call  (${l.calls} calls)`;
 
 async function main(): Promise<void> {
   const options = {
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     tfjsIterations: positive("tfjs-iterations", values["tfjs-iterations"]),
     batchLists: positive("batch-lists", values["batch-lists"]),
   };
-  log(`attention re-ranker, model only: ${options.candidates} candidates × ${options.history} history items, D=${options.dimension}, F=${options.features}; ${availableParallelism()} cores`);
+  log(`attention re-ranker, model only: ${options.candidates} candidates × ${options.history} history items, D=${options.dimension}, F=${options.features}; ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(1)}`);
   const runs: RerankModelBenchResult[] = [];
   for (const backend of INFERENCE_BACKENDS) {
     try {
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       history: first.history,
       shape: first.shape,
       cores: availableParallelism(),
+      load_average_1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
       fast: first.fast,
       fast_batched: first.fastBatched,
       tfjs: Object.fromEntries(runs.map((r) => [r.backend, { single: r.tfjs, batched: r.tfjsBatched }])),

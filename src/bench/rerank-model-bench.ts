@@ -34,6 +34,8 @@ export interface LatencyPercentiles {
   p95_ms: number;
   p99_ms: number;
   mean_ms: number;
+  /** Process CPU time (user + system, all threads) per call: on a shared machine, what a call costs regardless of waiting for a core. */
+  cpu_ms_per_call: number;
 }
 
 export interface RerankModelBenchResult {
@@ -62,11 +64,13 @@ function unit(rng: Rng, d: number): Float32Array {
 async function time(calls: number, warmup: number, run: () => unknown): Promise<LatencyPercentiles> {
   for (let i = 0; i < warmup; i++) await run();
   const latencies: number[] = [];
+  const cpuStart = process.cpuUsage();
   for (let i = 0; i < calls; i++) {
     const t0 = performance.now();
     await run();
     latencies.push(performance.now() - t0);
   }
+  const cpu = process.cpuUsage(cpuStart);
   latencies.sort((a, b) => a - b);
   return {
     calls,
@@ -74,6 +78,7 @@ async function time(calls: number, warmup: number, run: () => unknown): Promise<
     p95_ms: round(percentile(latencies, 95)),
     p99_ms: round(percentile(latencies, 99)),
     mean_ms: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, calls)),
+    cpu_ms_per_call: round((cpu.user + cpu.system) / 1000 / Math.max(1, calls)),
   };
 }
 

