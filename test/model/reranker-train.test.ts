@@ -51,6 +51,12 @@ describe("training the attention re-ranker", function () {
     assert.ok(after.mrr > before.mrr + 0.2, `mrr ${before.mrr} → ${after.mrr}`);
     const losses = trained.metrics.epochs.map((e) => e.loss);
     assert.ok((losses[losses.length - 1] as number) < (losses[0] as number), `loss curve ${losses.join(", ")}`);
+    assert.deepEqual(trained.metrics.lossCurve, losses);
+    // The kept weights are the best validated epoch's.
+    const { bestEpoch, epochs } = trained.metrics;
+    assert.ok(bestEpoch >= 1);
+    assert.deepEqual(after, epochs[bestEpoch - 1]?.validation);
+    assert.ok(epochs.every((e) => (e.validation?.["ndcg@10"] ?? 0) <= after["ndcg@10"]));
   });
 
   it("uses the history: on fresh lists it ranks better with the users' histories than without", () => {
