@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { type SidecarConfig } from "../config";
-import { ActiveModels, createSidecar, type ServingEmbedder } from "../http";
+import { createSidecar } from "../http";
 import { loadCatalog, type CatalogReadOptions, type EnrichOutcome, type LoadSummary, type Product } from "../indexing";
 import { readCatalogProducts } from "../model/training-inputs";
 import { deleteIndexes, setupIndexes } from "../opensearch";
+import { ActiveModels, type ServingEmbedder } from "../runtime";
 
 export interface EnrichBenchOptions extends CatalogReadOptions {
   /** The sidecar's config; the bench replaces its aliases with throw-away ones and listens on a free port. */

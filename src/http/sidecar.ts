@@ -2,16 +2,16 @@ import { type Server } from "node:http";
 import { type Express } from "express";
 import { type Redis } from "ioredis";
 import { type Logger } from "pino";
-import { createLogger, type SidecarConfig } from "../config";
+import { type SidecarConfig } from "../config";
 import { EnrichService } from "../indexing";
-import { OpenSearchGateway, readClusterCa } from "../opensearch";
+import { type OpenSearchGateway } from "../opensearch";
 import { createEventsComponents, type BehaviourSink, type EventsComponents } from "../events";
 import { RedisBehaviourSink, behaviourOptionsFromConfig, type BehaviourOptions } from "../profiles";
-import { connectRedis, pingRedis } from "../redis";
+import { pingRedis } from "../redis";
+import { createRuntime, type ActiveModels } from "../runtime";
 import { SearchService } from "../search";
 import { createApp } from "./app";
 import { SidecarMetrics } from "./metrics";
-import { ActiveModels } from "./active-models";
 
 export interface Sidecar {
   readonly app: Express;
@@ -31,7 +31,7 @@ export interface Sidecar {
 
 export interface SidecarOptions {
   logger?: Logger;
-  /** The models to serve with. @defaultValue none: enrichment writes no vectors, hybrid answers with BM25 */
+  /** The models to serve with (`loadActiveModels` from src/runtime). @defaultValue none: enrichment writes no vectors, hybrid answers with BM25 */
   models?: ActiveModels;
   /** Where accepted events go next. @defaultValue the sidecar's {@link RedisBehaviourSink} (`behaviour`) */
   behaviourSink?: BehaviourSink;
@@ -39,25 +39,16 @@ export interface SidecarOptions {
   behaviourOptions?: BehaviourOptions;
 }
 
-/** Wires the sidecar's parts together from one frozen config. */
+/** Wires the sidecar's HTTP parts onto the shared runtime (src/runtime) built from one frozen config. */
 export function createSidecar(config: SidecarConfig, options: SidecarOptions = {}): Sidecar {
-  const logger = options.logger ?? createLogger(config);
-  const gateway = new OpenSearchGateway({
-    url: config.opensearchUrl,
-    username: config.opensearchUsername,
-    password: config.opensearchPassword,
-    ca: readClusterCa(config.opensearchCaFile),
-    timeoutMs: config.opensearchTimeoutMs,
-  });
-  const redis = connectRedis({ url: config.redisUrl });
-  redis.on("error", (err: Error) => logger.debug({ err }, "redis connection error"));
+  const runtime = createRuntime(config, { ...(options.logger ? { logger: options.logger } : {}), ...(options.models ? { models: options.models } : {}) });
+  const { logger, gateway, redis, models, embedder } = runtime;
   const metrics = new SidecarMetrics();
-  const models = options.models ?? new ActiveModels();
   const behaviour = new RedisBehaviourSink({
     redis,
     gateway,
     productsAlias: config.productsAlias,
-    embedder: () => models.embedder,
+    embedder,
     ...behaviourOptionsFromConfig(config),
     ...options.behaviourOptions,
     onApplied: (report) => {
@@ -90,10 +81,10 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     search: new SearchService({
       gateway,
       config,
-      queryEmbedder: () => models.embedder,
+      queryEmbedder: embedder,
       onDegraded: (pipeline, reason) => metrics.searchDegraded.inc({ pipeline, reason }),
     }),
-    enrich: new EnrichService({ gateway, embedder: () => models.embedder }),
+    enrich: new EnrichService({ gateway, embedder }),
   });
   let server: Server | undefined;
   return {
@@ -118,8 +109,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
       }),
     close: async () => {
       if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
-      redis.disconnect();
-      await gateway.close();
+      await runtime.close();
     },
   };
 }

@@ -1,63 +1,124 @@
 import { type Logger } from "pino";
 import { type SidecarConfig } from "../config";
-import { loadActiveEmbedder, ModelError, selectInferenceBackend, type BackendProbe } from "../model";
-import { ActiveModels, type ServingEmbedder } from "./active-models";
+import {
+  EMBEDDINGS_KIND,
+  MODEL_KINDS,
+  RERANKER_KIND,
+  loadActiveEmbedder,
+  loadActiveReranker,
+  ModelError,
+  selectInferenceBackend,
+  type BackendProbe,
+  type ModelKind,
+} from "../model";
+import { ActiveModels, type ServedModelTypes, type ServingEmbedder } from "./served-models";
 
 export interface LoadModelsOptions {
   /** @defaultValue the real probe; tests pass their own to simulate missing packages */
   probe?: BackendProbe;
 }
 
+/** A kind's promoted model, or null with the reason when it cannot be served. */
+export interface PromotedModel<K extends ModelKind> {
+  model: ServedModelTypes[K] | null;
+  /** Empty when the model loaded or none is promoted. */
+  problems: string[];
+}
+
+/** How a kind is read from the models folder, and what serving without it means (logged). */
+interface KindLoader<K extends ModelKind> {
+  load: (modelsDir: string) => Promise<ServedModelTypes[K] | null>;
+  without: string;
+}
+
+const KINDS: { [K in ModelKind]: KindLoader<K> } = {
+  [EMBEDDINGS_KIND]: {
+    load: (modelsDir) => loadActiveEmbedder(modelsDir),
+    without: "enrichment writes no vectors and hybrid answers with bm25",
+  },
+  [RERANKER_KIND]: {
+    load: (modelsDir) => loadActiveReranker(modelsDir),
+    without: "rerank and personal answer with hybrid",
+  },
+};
+
 /**
- * Reads the promoted embedding model, or null with the reason when it cannot be served. A broken
- * model must not keep the sidecar down: BM25 still answers, and `/readyz` says what is wrong.
+ * Reads the promoted model of `kind`, or null with the reason when it cannot be served. A broken
+ * model must not keep the process down: what does not need it still answers, and `/readyz` says what is wrong.
  */
-export async function loadPromotedEmbedder(config: SidecarConfig, logger: Logger): Promise<{ embedder: ServingEmbedder | null; problems: string[] }> {
+export async function loadPromotedModel<K extends ModelKind>(kind: K, config: SidecarConfig, logger: Logger): Promise<PromotedModel<K>> {
+  const { load, without }: KindLoader<K> = KINDS[kind];
   try {
-    const embedder = await loadActiveEmbedder(config.modelsDir);
-    if (!embedder) {
-      logger.warn({ modelsDir: config.modelsDir }, "no embedding model is promoted; enrichment writes no vectors and hybrid answers with bm25");
-      return { embedder: null, problems: [] };
+    const model = await load(config.modelsDir);
+    if (!model) {
+      logger.warn({ modelsDir: config.modelsDir, kind }, `no ${kind} model is promoted; ${without}`);
+      return { model: null, problems: [] };
     }
-    logger.info({ model: embedder.name, version: embedder.version, dimension: embedder.dimension }, `serving embeddings ${embedder.version}`);
-    return { embedder, problems: [] };
+    logger.info({ kind, model: model.name, version: model.version }, `serving ${kind} ${model.version}`);
+    return { model, problems: [] };
   } catch (err) {
     if (!(err instanceof ModelError)) throw err;
-    logger.error({ err }, "the promoted embedding model cannot be loaded; serving without it");
-    return { embedder: null, problems: [`embeddings: ${err.message}`] };
+    logger.error({ err, kind }, `the promoted ${kind} model cannot be loaded; serving without it`);
+    return { model: null, problems: [`${kind}: ${err.message}`] };
   }
 }
 
+/** {@link loadPromotedModel} for the embeddings. */
+export async function loadPromotedEmbedder(config: SidecarConfig, logger: Logger): Promise<{ embedder: ServingEmbedder | null; problems: string[] }> {
+  const { model, problems } = await loadPromotedModel(EMBEDDINGS_KIND, config, logger);
+  return { embedder: model, problems };
+}
+
 /**
- * Start-up: picks the inference backend (logged and reported by `/readyz`) and loads the promoted
- * models. A backend named in INFERENCE_BACKEND that cannot start fails start-up loudly.
+ * Start-up: picks the inference backend once (logged and reported by `/readyz`) and loads the promoted
+ * model of every kind. A backend named in INFERENCE_BACKEND that cannot start fails start-up loudly.
  */
 export async function loadActiveModels(config: SidecarConfig, logger: Logger, options: LoadModelsOptions = {}): Promise<ActiveModels> {
   const selection = await selectInferenceBackend({ preference: config.inferenceBackend, ...(options.probe ? { probe: options.probe } : {}) });
   logger.info({ backend: selection.backend, tried: selection.tried }, `inference backend: ${selection.backend}`);
-  const { embedder, problems } = await loadPromotedEmbedder(config, logger);
-  return new ActiveModels({ embedder, backend: { name: selection.backend, tried: selection.tried }, problems });
+  const embeddings = await loadPromotedModel(EMBEDDINGS_KIND, config, logger);
+  const reranker = await loadPromotedModel(RERANKER_KIND, config, logger);
+  return new ActiveModels({
+    embedder: embeddings.model,
+    reranker: reranker.model,
+    backend: { name: selection.backend, tried: selection.tried },
+    problems: { [EMBEDDINGS_KIND]: embeddings.problems, [RERANKER_KIND]: reranker.problems },
+  });
 }
 
 /**
- * Re-reads the promoted models into a running sidecar (SIGHUP): a newly promoted version replaces the
- * served one; a promoted version that cannot be loaded leaves the served one in place and is reported.
- * @returns the version served afterwards, or null
+ * Re-reads the promoted model of `kind` into `models`: a newly promoted version replaces the served
+ * one; the same version keeps the warm instance; a promoted version that cannot be loaded leaves the
+ * served one in place and is reported.
+ * @returns the version of `kind` served afterwards, or null
+ */
+export async function reloadPromotedModel(models: ActiveModels, kind: ModelKind, config: SidecarConfig, logger: Logger): Promise<string | null> {
+  const { model, problems } = await loadPromotedModel(kind, config, logger);
+  const current = models.get(kind);
+  if (!model && problems.length > 0 && current) {
+    logger.error({ problems, kind }, `the promoted ${kind} model cannot be loaded; still serving ${current.version}`);
+    models.replace(kind, current, problems);
+    return current.version;
+  }
+  if (model && current && model.version === current.version) {
+    // Same version promoted again: keep the warm instance (and, for embeddings, its cached query vectors).
+    model.dispose?.();
+    models.replace(kind, current, problems);
+    return current.version;
+  }
+  models.replace(kind, model, problems);
+  return model?.version ?? null;
+}
+
+/**
+ * Re-reads the promoted model of every kind into a running process (SIGHUP), each as {@link reloadPromotedModel}.
+ * @returns the embeddings version served afterwards, or null (every kind's: `models.status().models`)
  */
 export async function reloadPromotedModels(models: ActiveModels, config: SidecarConfig, logger: Logger): Promise<string | null> {
-  const { embedder, problems } = await loadPromotedEmbedder(config, logger);
-  const current = models.embedder;
-  if (!embedder && problems.length > 0 && current) {
-    logger.error({ problems }, `the promoted model cannot be loaded; still serving ${current.version}`);
-    models.replaceEmbedder(current, problems);
-    return current.version;
+  let embeddings: string | null = null;
+  for (const kind of MODEL_KINDS) {
+    const version = await reloadPromotedModel(models, kind, config, logger);
+    if (kind === EMBEDDINGS_KIND) embeddings = version;
   }
-  if (embedder && current && embedder.version === current.version) {
-    // Same version promoted again: keep the warm instance (and its cached query vectors).
-    embedder.dispose?.();
-    models.replaceEmbedder(current, problems);
-    return current.version;
-  }
-  models.replaceEmbedder(embedder, problems);
-  return embedder?.version ?? null;
+  return embeddings;
 }

@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { Client } from "@opensearch-project/opensearch";
 import request from "supertest";
-import { ActiveModels, type ServingEmbedder, type Sidecar } from "../../src/http";
+import { type Sidecar } from "../../src/http";
+import { ActiveModels, type ServingEmbedder } from "../../src/runtime";
 import { cleanProduct, type Product } from "../../src/indexing";
 import { type Embedder } from "../../src/model";
 import { TEST_API_KEYS } from "../utils/services";

@@ -3,7 +3,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { ActiveModels, loadPromotedEmbedder, reloadPromotedModels } from "../../src/http";
+import { ActiveModels, loadPromotedEmbedder, reloadPromotedModels } from "../../src/runtime";
 import { EMBEDDINGS_KIND, promoteModel } from "../../src/model";
 import { testConfig } from "../utils/services";
 import { tinyModel, type TinyModel } from "../utils/tiny-model";

@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import { createLogger, loadConfig, redactUrlCredentials } from "../../config";
 import { Pseudonymizer, startRetentionSweep } from "../../events";
-import { createSidecar, loadActiveModels, reloadPromotedModels } from "../../http";
+import { createSidecar } from "../../http";
+import { loadActiveModels, reloadModelsOnSignal } from "../../runtime";
 import { positiveInt } from "../output";
 
 /** `relevance serve`: the sidecar HTTP server, in the foreground, until SIGINT/SIGTERM; SIGHUP reloads the promoted models. */
@@ -22,16 +23,13 @@ export function serveCommand(): Command {
       const retention = sidecar.events
         ? startRetentionSweep({ store: sidecar.events.store, retentionDays: sidecar.events.retentionDays, logger })
         : undefined;
-      const reload = () => {
-        reloadPromotedModels(models, config, logger).catch((err: unknown) => logger.error({ err }, "model reload failed; still serving the previous model"));
-      };
-      process.on("SIGHUP", reload);
+      const stopReloading = reloadModelsOnSignal(models, config, logger);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
       });
-      process.off("SIGHUP", reload);
+      stopReloading();
       logger.info("shutting down");
       retention?.stop();
       await sidecar.close();

@@ -2,8 +2,8 @@ import { Router } from "express";
 import { type Redis } from "ioredis";
 import { type OpenSearchGateway } from "../../opensearch";
 import { pingRedis } from "../../redis";
+import { type ModelStatusProvider } from "../../runtime";
 import { type SidecarMetrics } from "../metrics";
-import { type ModelStatusProvider } from "../model-status";
 
 export interface HealthRouteDependencies {
   gateway: OpenSearchGateway;

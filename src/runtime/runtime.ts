@@ -1,0 +1,56 @@
+import { type Redis } from "ioredis";
+import { type Logger } from "pino";
+import { createLogger, type SidecarConfig } from "../config";
+import { OpenSearchGateway, readClusterCa } from "../opensearch";
+import { connectRedis } from "../redis";
+import { ActiveModels, type ServingEmbedder } from "./served-models";
+
+/**
+ * What every long-running process of the sidecar (`serve`, the queue worker) is built on: one
+ * config, one logger, one OpenSearch gateway, one Redis connection and the served models.
+ */
+export interface Runtime {
+  readonly config: SidecarConfig;
+  readonly logger: Logger;
+  readonly gateway: OpenSearchGateway;
+  readonly redis: Redis;
+  readonly models: ActiveModels;
+  /** The embedder served right now (it changes on a promotion), or null: what enrichment, query embedding and profiles ask for each time. */
+  readonly embedder: () => ServingEmbedder | null;
+  /** Disconnects Redis and closes the gateway; the models stay (they may be shared). */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** @defaultValue a logger made from the config */
+  logger?: Logger;
+  /** The models to serve with (`loadActiveModels` at start-up). @defaultValue none: no vectors, BM25 only, no re-ranking */
+  models?: ActiveModels;
+}
+
+/** Wires the shared parts from one frozen config; nothing connects until it is first used. */
+export function createRuntime(config: SidecarConfig, options: RuntimeOptions = {}): Runtime {
+  const logger = options.logger ?? createLogger(config);
+  const gateway = new OpenSearchGateway({
+    url: config.opensearchUrl,
+    username: config.opensearchUsername,
+    password: config.opensearchPassword,
+    ca: readClusterCa(config.opensearchCaFile),
+    timeoutMs: config.opensearchTimeoutMs,
+  });
+  const redis = connectRedis({ url: config.redisUrl });
+  redis.on("error", (err: Error) => logger.debug({ err }, "redis connection error"));
+  const models = options.models ?? new ActiveModels();
+  return {
+    config,
+    logger,
+    gateway,
+    redis,
+    models,
+    embedder: () => models.embedder,
+    close: async () => {
+      redis.disconnect();
+      await gateway.close();
+    },
+  };
+}
