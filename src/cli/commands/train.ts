@@ -1,19 +1,7 @@
-import { basename, join } from "node:path";
 import { Command, Option } from "commander";
-import {
-  EMBEDDINGS_KIND,
-  INFERENCE_BACKENDS,
-  promoteModel,
-  saveEmbeddingModel,
-  selectInferenceBackend,
-  trainEmbeddings,
-  type InferenceBackendPreference,
-  type ClickPair,
-  type TrainingPair,
-} from "../../model";
+import { EMBEDDINGS_KIND, INFERENCE_BACKENDS, type InferenceBackendPreference } from "../../model";
 import { envDefault, readConnectionSettings } from "../../config";
-import { queryKey } from "../../model/query-key";
-import { readCatalogProducts, readClickPairs, readJudgmentPairs, readJudgmentQueries, sha256File } from "../../model/training-inputs";
+import { trainEmbeddingsModel } from "../../training";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
 import { note, positiveInt, printSummary, progressBar } from "../output";
 
@@ -52,106 +40,51 @@ function nonNegativeInt(name: string): (value: string) => number {
 const round = (n: number | null, digits = 4): number | null => (n === null ? null : Number(n.toFixed(digits)));
 
 async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void> {
-  const started = Date.now();
-  // The same models folder `serve` reads: the flag, else MODELS_DIR, else its default.
-  const modelsDir = flags.out ?? readConnectionSettings().modelsDir;
-  const backend = await selectInferenceBackend({ preference: flags.backend });
-  note(`backend: ${backend.backend} (${backend.tried.map((t) => `${t.candidate}: ${t.ok ? "ok" : t.reason}`).join("; ")})`);
-
-  const { products, rejected } = await readCatalogProducts(flags.catalog, catalogReadOptions(flags));
-  if (products.size === 0) throw new Error(`no usable products in ${flags.catalog} (${rejected} rejected; check --map)`);
-  let pairs: TrainingPair[] = flags.judgments ? await readJudgmentPairs(flags.judgments) : [];
-  let clicks: ClickPair[] = flags.clicks ? await readClickPairs(flags.clicks) : [];
-  const judgedRows = pairs.length;
-  const clickRows = clicks.length;
-  let excludedRows = 0;
-  if (flags.excludeQueries) {
-    const excluded = await readJudgmentQueries(flags.excludeQueries);
-    pairs = pairs.filter((pair) => !excluded.has(queryKey(pair.query)));
-    clicks = clicks.filter((click) => !excluded.has(queryKey(click.query)));
-    excludedRows = judgedRows + clickRows - pairs.length - clicks.length;
-  }
-  note(
-    `catalog: ${products.size} products (${rejected} rejected); ` +
-      (flags.judgments || flags.clicks
-        ? `judgments: ${judgedRows} rows, clicks: ${clickRows} rows${flags.excludeQueries ? `, ${excludedRows} dropped by --exclude-queries` : ""}`
-        : "no judgments or clicks: learning from pseudo-queries made from the catalog"),
-  );
-
   let progress: ReturnType<typeof progressBar> | null = null;
-  const trained = await trainEmbeddings(
-    { pairs, products, clicks },
-    {
-      dimension: flags.dimension,
-      bagDimension: flags.dimension,
-      features: { buckets: flags.buckets },
-      epochs: flags.epochs,
-      seed: flags.seed,
-      relevantGrade: flags.relevantGrade,
-      batchSize: flags.batchSize,
-      maxSeconds: flags.maxSeconds,
-      onProgress: (p) => {
-        progress ??= progressBar("training", p.epochs * p.stepsPerEpoch);
-        progress.increment();
-      },
-    },
-  );
-  (progress as ReturnType<typeof progressBar> | null)?.stop();
-  const m = trained.metrics;
-  for (const epoch of m.epochs) note(`epoch ${epoch.epoch}: loss ${epoch.loss.toFixed(4)}, val recall@10 ${epoch.valRecallAt10?.toFixed(4) ?? "n/a"} (${epoch.seconds.toFixed(1)} s)`);
-
-  const inputs = [
-    ...(flags.judgments ? [{ role: "judgments", path: flags.judgments }] : []),
-    ...(flags.clicks ? [{ role: "clicks", path: flags.clicks }] : []),
-    { role: "catalog", path: flags.catalog },
-    ...(flags.excludeQueries ? [{ role: "excluded-queries", path: flags.excludeQueries }] : []),
-  ];
-  const files = await Promise.all(inputs.map(async (input) => ({ ...input, file: basename(input.path), sha256: await sha256File(input.path) })));
-  const { dir, manifest } = await saveEmbeddingModel(join(modelsDir, EMBEDDINGS_KIND), {
-    name: EMBEDDINGS_KIND,
-    shape: trained.shape,
-    features: trained.features,
-    weights: trained.weights,
-    vocabulary: trained.vocabulary,
-    training: {
-      files,
-      products: products.size,
-      rejectedProducts: rejected,
-      judgmentRows: judgedRows,
-      clickRows,
-      excludedRows,
-      trainQueries: m.trainQueries,
-      valQueries: m.valQueries,
-      trainPairs: m.trainPairs,
-      skippedPairs: m.skippedPairs,
-      pseudoQueriesPerEpoch: m.pseudoQueriesPerEpoch,
-      epochs: flags.epochs,
-      steps: m.steps,
-      seed: flags.seed,
-      relevantGrade: flags.relevantGrade,
-      batchSize: flags.batchSize,
-      backend: m.backend,
-      seconds: m.seconds,
-      stoppedEarly: m.stoppedEarly,
-    },
-    metrics: {
-      lossCurve: m.epochs.map((e) => ({ epoch: e.epoch, loss: e.loss, valRecallAt10: e.valRecallAt10 })),
-      "val_recall@10": m.valRecallAt10,
-      "val_recall@10_untrained": m.valRecallAt10Untrained,
+  const result = await trainEmbeddingsModel({
+    catalog: flags.catalog,
+    catalogRead: catalogReadOptions(flags),
+    ...(flags.judgments ? { judgments: flags.judgments } : {}),
+    ...(flags.clicks ? { clicks: flags.clicks } : {}),
+    ...(flags.excludeQueries ? { excludeQueries: flags.excludeQueries } : {}),
+    // The same models folder `serve` reads: the flag, else MODELS_DIR, else its default.
+    modelsDir: flags.out ?? readConnectionSettings().modelsDir,
+    dimension: flags.dimension,
+    buckets: flags.buckets,
+    epochs: flags.epochs,
+    seed: flags.seed,
+    relevantGrade: flags.relevantGrade,
+    batchSize: flags.batchSize,
+    maxSeconds: flags.maxSeconds,
+    backend: flags.backend,
+    promote: Boolean(flags.promote),
+    onBackend: (backend) => note(`backend: ${backend.backend} (${backend.tried.map((t) => `${t.candidate}: ${t.ok ? "ok" : t.reason}`).join("; ")})`),
+    onInputs: (inputs) =>
+      note(
+        `catalog: ${inputs.products} products (${inputs.rejectedProducts} rejected); ` +
+          (inputs.supervised
+            ? `judgments: ${inputs.judgmentRows} rows, clicks: ${inputs.clickRows} rows${flags.excludeQueries ? `, ${inputs.excludedRows} dropped by --exclude-queries` : ""}`
+            : "no judgments or clicks: learning from pseudo-queries made from the catalog"),
+      ),
+    onProgress: (p) => {
+      progress ??= progressBar("training", p.epochs * p.stepsPerEpoch);
+      progress.increment();
     },
   });
-  if (flags.promote) await promoteModel(modelsDir, EMBEDDINGS_KIND, manifest.version);
-  note(`saved ${dir}${flags.promote ? " (promoted)" : ""}`);
+  (progress as ReturnType<typeof progressBar> | null)?.stop();
+  const m = result.metrics;
+  for (const epoch of m.epochs) note(`epoch ${epoch.epoch}: loss ${epoch.loss.toFixed(4)}, val recall@10 ${epoch.valRecallAt10?.toFixed(4) ?? "n/a"} (${epoch.seconds.toFixed(1)} s)`);
+  note(`saved ${result.dir}${result.promoted ? " (promoted)" : ""}`);
   printSummary({
     model: EMBEDDINGS_KIND,
-    version: manifest.version,
-    dir,
+    version: result.version,
+    dir: result.dir,
     pairs: m.trainPairs,
-    seconds: Number(((Date.now() - started) / 1000).toFixed(1)),
+    seconds: Number(result.seconds.toFixed(1)),
     "val_recall@10": round(m.valRecallAt10),
     "val_recall@10_untrained": round(m.valRecallAt10Untrained),
-    backend: backend.backend,
-    promoted: Boolean(flags.promote),
+    backend: result.backend.backend,
+    promoted: result.promoted,
   });
 }
 
