@@ -36,6 +36,8 @@ export interface Percentiles {
 export interface EventsBenchResult {
   /** What was measured against: always a throw-away sidecar in this process on throw-away aliases and Redis keys. */
   setup: string;
+  /** The throw-away name: aliases `<run>-products|events|profiles` and Redis keys `<run>:…`, all deleted afterwards. */
+  run: string;
   /** End to end through `POST /v1/events`: validation, pseudonymization, the OpenSearch bulk create and the Redis profile/signals update. */
   ingest: { events: number; accepted: number; seconds: number; events_per_second: number; batch_size: number; concurrency: number };
   /** From sending one event to seeing it in `GET /v1/profiles/:user_id`'s `recent` items. */
@@ -175,6 +177,7 @@ export async function benchEvents(options: EventsBenchOptions): Promise<EventsBe
 
     return {
       setup: "throw-away sidecar in this process (loopback HTTP), throw-away aliases and Redis key prefix, synthetic events and products",
+      run,
       ingest: { events: total, accepted, seconds: round(seconds, 3), events_per_second: round(total / seconds, 1), batch_size: batchSize, concurrency },
       visibility: { ...summarize(visible), not_visible: notVisible },
       single_event_post: summarize(posts),
