@@ -22,6 +22,7 @@ const CASES: readonly Case[] = [
   ["GET", "/V1/PROFILES/u-1", "admin"],
   ["POST", "/v1/jobs", "admin"],
   ["GET", "/v1/jobs/42", "admin"],
+  ["POST", "/v1/candidates", "admin"],
   ["GET", "/v1/Jobs/42", "admin"],
   ["GET", "/v1/nothing-here", "search"],
   ["GET", "/v1", "search"],

@@ -44,6 +44,8 @@ export const ACCESS_POLICY: readonly AccessRule[] = [
   { methods: "any", path: "/v1/events/**", scope: "write" },
   { methods: "any", path: "/v1/profiles/**", scope: "admin" },
   { methods: "any", path: "/v1/jobs/**", scope: "admin" },
+  // Candidate lists with their features, embeddings and the user's history: training data, not a search API.
+  { methods: "any", path: "/v1/candidates/**", scope: "admin" },
   { methods: "any", path: "/v1/**", scope: "search" },
 
   // OpenSearch reads and searches on products, through the proxy.
