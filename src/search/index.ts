@@ -1,11 +1,21 @@
 export { SearchService } from "./search-service";
-export type { SearchServiceDependencies, DegradedReason } from "./search-service";
+export type { SearchServiceDependencies, UserPseudonymizer } from "./search-service";
 export { SearchRequestSchema, searchRequestSchema, MAX_RESULT_WINDOW, PIPELINES, isPipelineName } from "./search-request";
 export type { SearchRequest, SearchFilters, SearchLimits, PipelineName } from "./search-request";
 export { bm25Query, MAX_FUZZY_WORD_LENGTH } from "./bm25-query";
-export type { SearchResponse, SearchHit, RerankInfo } from "./search-response";
+export type { SearchResponse, SearchHit, RerankInfo, HitExplain, ExplainValue } from "./search-response";
 export { Deadline } from "./deadline";
 export { fuseCandidates } from "./fusion";
-export type { FusionOptions, FusedCandidate, RankedCandidate } from "./fusion";
+export type { FusionOptions, FusedCandidate, RankedCandidate as FusionInput } from "./fusion";
 export { QueryVectorCache, normalizeQuery } from "./query-vector-cache";
 export type { QueryEmbedder, QueryEmbedderProvider } from "./query-embedder";
+// Stages: retrieve → rerank → page, and the pipelines declared from them.
+export { RETRIEVER_NAMES, NO_CANDIDATE_NEEDS, mergeCandidateNeeds } from "./candidate";
+export type { Candidate, CandidateNeeds, RetrieverName, RetrieverScore } from "./candidate";
+export type { SearchContext, QueryVector } from "./search-context";
+export { StageDiagnostics } from "./stage-diagnostics";
+export type { DegradedReason, Degradation } from "./stage-diagnostics";
+export type { RetrieveStage, Retrieval, RerankStage, Reranked, RankedCandidate, PageStage, SearchStage } from "./search-stage";
+export { PlaceholderRerankStage } from "./placeholder-rerank-stage";
+export { PipelineRegistry, declarePipelines, stagesOf, candidateNeedsOf } from "./pipeline-registry";
+export type { SearchPipeline, PipelineStages } from "./pipeline-registry";

@@ -7,6 +7,8 @@ import { type QueryEmbedder, type QueryEmbedderProvider } from "./query-embedder
 import { QueryVectorCache } from "./query-vector-cache";
 import { searchRequestSchema, type PipelineName, type SearchRequest } from "./search-request";
 import { type RerankInfo, type SearchHit, type SearchResponse } from "./search-response";
+import { type RerankStage } from "./search-stage";
+import { type DegradedReason } from "./stage-diagnostics";
 
 /** Fields never returned to callers: the vector is large and internal. */
 const HIDDEN_SOURCE_FIELDS = ["embedding"];
@@ -18,10 +20,17 @@ export interface SearchServiceDependencies {
   queryEmbedder?: QueryEmbedderProvider;
   /** Told about every degraded answer, with the requested pipeline and the reason (metrics). */
   onDegraded?: (pipeline: PipelineName, reason: DegradedReason) => void;
+  /** The re-ranker of the `rerank` and `personal` pipelines. @defaultValue the {@link PlaceholderRerankStage} (retrieval order, marked degraded) */
+  rerankStage?: RerankStage;
+  /** Pseudonymizes `user_id` into the context's `userKey` (src/events `Pseudonymizer`). @defaultValue none: `userKey` is null */
+  pseudonymizer?: UserPseudonymizer;
 }
 
-/** Why an answer came from a simpler pipeline than the one asked for (a metrics label). */
-export type DegradedReason = "no_model" | "embedding_failed" | "knn_failed" | "reranker_unavailable";
+/** What the service needs of src/events' Pseudonymizer. */
+export interface UserPseudonymizer {
+  userKey(userId: string): string;
+}
+
 
 interface Degradation {
   reason: DegradedReason;

@@ -1,0 +1,54 @@
+/** The retrievers a candidate can come from; `personal_knn` (kNN on the user's interest vector) is to come. */
+export const RETRIEVER_NAMES = ["bm25", "knn", "personal_knn"] as const;
+export type RetrieverName = (typeof RETRIEVER_NAMES)[number];
+
+/** What one retriever said about a candidate. */
+export interface RetrieverScore {
+  /** The retriever's own score (BM25 score, kNN similarity). */
+  readonly score: number;
+  /** 1-based position in that retriever's list. */
+  readonly rank: number;
+}
+
+/**
+ * One retrieved document on its way through the stages, before paging. It carries only what later
+ * stages declared they need ({@link CandidateNeeds}): never the full `_source`, which the page stage
+ * fetches for the returned page only.
+ */
+export interface Candidate {
+  readonly id: string;
+  /**
+   * The concrete index the hit came from (not the alias): while the alias spans an old and a new index
+   * during a reindex, the page stage fetches the very document that was scored.
+   */
+  readonly index: string;
+  /** Retrieval score: the fused score for hybrid retrieval, the single retriever's score otherwise. */
+  readonly score: number;
+  /** 1-based position in retrieval (fused) order. */
+  readonly rank: number;
+  /** Per-retriever score and rank, present only for the retrievers that found this candidate. */
+  readonly retrievers: Readonly<Partial<Record<RetrieverName, RetrieverScore>>>;
+  /** The source fields later stages declared (e.g. title, brand, category, price, synthetic); absent ones are left out. */
+  readonly fields: Readonly<Record<string, unknown>>;
+  /** The stored item vector, when a stage asked for embeddings and the document has one. */
+  readonly embedding?: Float32Array;
+}
+
+/** What a stage needs on each candidate; the retrieve stage asks OpenSearch for exactly the union of these. */
+export interface CandidateNeeds {
+  /** Source fields to carry in {@link Candidate.fields}. */
+  readonly fields: readonly string[];
+  /** Whether {@link Candidate.embedding} must be filled. */
+  readonly embedding: boolean;
+}
+
+/** Ids and scores only. */
+export const NO_CANDIDATE_NEEDS: CandidateNeeds = Object.freeze({ fields: Object.freeze([]), embedding: false });
+
+/** The union of several stages' needs (fields deduplicated, in first-seen order). */
+export function mergeCandidateNeeds(...needs: readonly CandidateNeeds[]): CandidateNeeds {
+  return {
+    fields: [...new Set(needs.flatMap((n) => n.fields))],
+    embedding: needs.some((n) => n.embedding),
+  };
+}

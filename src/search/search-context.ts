@@ -1,0 +1,28 @@
+import { type Deadline } from "./deadline";
+import { type SearchRequest } from "./search-request";
+import { type StageDiagnostics } from "./stage-diagnostics";
+
+/** A query vector and the model that computed it. */
+export interface QueryVector {
+  readonly vector: Float32Array;
+  readonly model: string;
+  readonly version: string;
+}
+
+/**
+ * Everything the stages of one search share. Built by the SearchService per request; stages read the
+ * request and the deadline and fill in what they computed (the query vector, the embeddings used).
+ */
+export interface SearchContext {
+  /** The validated request (paging limits already checked). */
+  readonly request: SearchRequest;
+  /** Every OpenSearch, Redis and model call takes its timeout from what is left of this. */
+  readonly deadline: Deadline;
+  /** HMAC pseudonym of `request.user_id` (src/events Pseudonymizer); null without a user or without PSEUDONYM_KEY. */
+  readonly userKey: string | null;
+  /** The query's vector once a stage computed it (cached per model version); null before or without a model. */
+  queryVector: QueryVector | null;
+  /** The embedding model whose vector retrieved kNN candidates — the answer's `embeddings`; null when kNN took no part. */
+  embeddings: { readonly model: string; readonly version: string } | null;
+  readonly diagnostics: StageDiagnostics;
+}

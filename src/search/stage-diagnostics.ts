@@ -1,0 +1,42 @@
+/** Why an answer came from a simpler path than the one asked for (a metrics label). */
+export type DegradedReason = "no_model" | "embedding_failed" | "knn_failed" | "reranker_unavailable";
+
+export interface Degradation {
+  readonly reason: DegradedReason;
+  /** What the caller reads in `rerank.degraded`. */
+  readonly message: string;
+  /** The stage that degraded. */
+  readonly stage: string;
+}
+
+/**
+ * What the stages of one search noted on the way: degradations (the first one is the answer's
+ * `rerank.degraded`) and each stage's time. Stages report here instead of throwing when they can still
+ * answer with something simpler.
+ */
+export class StageDiagnostics {
+  readonly #degradations: Degradation[] = [];
+  readonly #stageMs = new Map<string, number>();
+
+  degrade(stage: string, reason: DegradedReason, message: string): void {
+    this.#degradations.push({ stage, reason, message });
+  }
+
+  get degradations(): readonly Degradation[] {
+    return this.#degradations;
+  }
+
+  /** The degradation the answer reports: the first, i.e. the earliest stage's. */
+  get degraded(): Degradation | null {
+    return this.#degradations[0] ?? null;
+  }
+
+  recordStageTime(stage: string, ms: number): void {
+    this.#stageMs.set(stage, (this.#stageMs.get(stage) ?? 0) + ms);
+  }
+
+  /** Milliseconds spent per stage name, in the order the stages ran. */
+  get stageMs(): ReadonlyMap<string, number> {
+    return this.#stageMs;
+  }
+}
