@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { type SidecarConfig } from "../config";
 import { createSidecar } from "../http";
-import { loadCatalog, type CatalogReadOptions, type EnrichOutcome, type LoadSummary, type Product } from "../indexing";
+import { SidecarClient } from "../client";
+import { loadCatalog, type CatalogReadOptions, type LoadSummary, type Product } from "../indexing";
 import { readCatalogProducts } from "../model/training-inputs";
 import { deleteIndexes, setupIndexes } from "../opensearch";
 import { ActiveModels, type ServingEmbedder } from "../runtime";
@@ -77,20 +78,14 @@ async function timeIndexing(config: SidecarConfig, embedder: ServingEmbedder | n
   await setupIndexes(sidecar.gateway, { aliases, embeddingDimension: options.embedder.dimension });
   try {
     const port = await sidecar.listen();
+    // One try per request, no deadline to speak of: the bench measures what `/v1/enrich` does, failures included.
+    const client = new SidecarClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey, tries: 1, timeoutMs: 600_000 });
     const summary: LoadSummary = await loadCatalog(path, {
       ...options,
       limit: options.limit ?? 20_000,
       batchSize: options.batchSize ?? 500,
       concurrency: options.concurrency ?? 2,
-      send: async (documents) => {
-        const response = await fetch(`http://127.0.0.1:${port}/v1/enrich`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-api-key": apiKey },
-          body: JSON.stringify({ documents }),
-        });
-        if (!response.ok) throw new Error(`/v1/enrich answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-        return (await response.json()) as EnrichOutcome;
-      },
+      send: (documents) => client.enrich(documents),
     });
     return figure(summary.loaded, summary.failed, summary.seconds);
   } finally {

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { type SidecarConfig } from "../config";
-import { EVENT_TYPES, type EventType, type IngestOutcome } from "../events";
+import { SidecarClient, SidecarStatusError } from "../client";
+import { EVENT_TYPES, type EventType } from "../events";
 import { createSidecar } from "../http";
 import { deleteIndexes, setupIndexes } from "../opensearch";
 import { connectRedis } from "../redis";
@@ -112,25 +113,17 @@ export async function benchEvents(options: EventsBenchOptions): Promise<EventsBe
   const redis = connectRedis({ url: options.config.redisUrl });
   try {
     await setupIndexes(sidecar.gateway, { aliases, embeddingDimension: sidecar.config.embeddingDimension });
-    const base = `http://127.0.0.1:${await sidecar.listen()}`;
-    const post = async <T>(path: string, body: unknown): Promise<T> => {
-      const response = await fetch(`${base}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-api-key": apiKey },
-        body: JSON.stringify(body),
-      });
-      if (!response.ok) throw new Error(`${path} answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-      return (await response.json()) as T;
-    };
+    // One try per request: the bench measures what the sidecar does, failures included.
+    const client = new SidecarClient({ baseUrl: `http://127.0.0.1:${await sidecar.listen()}`, apiKey, tries: 1, timeoutMs: 120_000 });
 
     options.onPhase?.(`catalog of ${products} products`);
     const catalog = Array.from({ length: products }, (_, i) => ({ id: `${run}-item-${i}`, title: `bench product ${i}`, brand: `brand ${i % 20}`, category: `Bench/Category ${i % 15}`, price: 5 + (i % 200) }));
-    for (let i = 0; i < catalog.length; i += 500) await post("/v1/enrich", { documents: catalog.slice(i, i + 500), refresh: true });
+    for (let i = 0; i < catalog.length; i += 500) await client.enrich(catalog.slice(i, i + 500), { refresh: true });
 
     options.onPhase?.(`ingest: ${total} events in batches of ${batchSize}, ${concurrency} in flight`);
     const now = Date.now();
     // Warm-up (not counted): code paths, connections, scripts loaded.
-    await post<IngestOutcome>("/v1/events", { events: Array.from({ length: Math.min(batchSize, 200) }, (_, i) => syntheticEvent(`${run}-warm`, i, users, products, now)) });
+    await client.events(Array.from({ length: Math.min(batchSize, 200) }, (_, i) => syntheticEvent(`${run}-warm`, i, users, products, now)));
     let next = 0;
     let accepted = 0;
     const started = performance.now();
@@ -139,7 +132,7 @@ export async function benchEvents(options: EventsBenchOptions): Promise<EventsBe
         const from = next;
         next = Math.min(total, next + batchSize);
         const events = Array.from({ length: next - from }, (_, i) => syntheticEvent(run, from + i, users, products, now));
-        const outcome = await post<IngestOutcome>("/v1/events", { events });
+        const outcome = await client.events(events);
         accepted += outcome.counts.accepted;
       }
     };
@@ -154,13 +147,16 @@ export async function benchEvents(options: EventsBenchOptions): Promise<EventsBe
       const user = `${run}-visibility-${t}`;
       const item = `${run}-item-${t % products}`;
       const t0 = performance.now();
-      await post<IngestOutcome>("/v1/events", { user_id: user, type: "view", item_id: item, timestamp: Date.now(), event_id: `v-${t}` });
+      await client.events([{ user_id: user, type: "view", item_id: item, timestamp: Date.now(), event_id: `v-${t}` }]);
       posts.push(performance.now() - t0);
       let seen = false;
       while (!seen && performance.now() - t0 < 2000) {
-        const response = await fetch(`${base}/v1/profiles/${encodeURIComponent(user)}`, { headers: { "x-api-key": apiKey } });
-        const body = (await response.json()) as { recent?: { item_id: string }[] };
-        seen = response.ok && (body.recent ?? []).some((r) => r.item_id === item);
+        // An error answer counts as not visible yet, as a 404 does; only a transport failure stops the bench.
+        const profile = await client.profile(user).catch((err: unknown) => {
+          if (err instanceof SidecarStatusError) return null;
+          throw err;
+        });
+        seen = (profile?.recent ?? []).some((r) => r.item_id === item);
       }
       if (seen) visible.push(performance.now() - t0);
       else notVisible += 1;

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import { SidecarClient } from "../client";
 import { projectRoot, type SidecarConfig } from "../config";
 import { type RawRecord } from "../indexing";
 import { deleteIndexes, OpenSearchGateway } from "../opensearch";
@@ -89,7 +90,10 @@ function residentMb(pid: number): number {
   return kb ? round(Number(kb) / 1024) : Number.NaN;
 }
 
-/** Probes `/healthz` from a worker thread, so the load generator's own event loop does not colour the figures. */
+/**
+ * Probes `/healthz` from a worker thread, so the load generator's own event loop does not colour the
+ * figures. The thread runs plain JavaScript (no TypeScript loader), so it uses `fetch` rather than the sidecar client.
+ */
 function startProbe(url: string, intervalMs: number): { stop: () => Promise<ProbeFigures> } {
   const source = `
     const { parentPort, workerData } = require("node:worker_threads");
@@ -128,13 +132,13 @@ function startProbe(url: string, intervalMs: number): { stop: () => Promise<Prob
   };
 }
 
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+async function waitForHealth(client: SidecarClient, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the sidecar exited during start-up (code ${child.exitCode})`);
     try {
-      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
+      const response = await client.request("GET", "/healthz", { timeoutMs: 1000 });
+      if (response.status >= 200 && response.status < 300) return;
     } catch {
       // not up yet
     }
@@ -157,15 +161,10 @@ interface Answer {
   retryAfterSeconds: number;
 }
 
-async function send(url: string, key: string, body: string, contentType: string): Promise<Answer> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": contentType, "x-api-key": key },
-    body,
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  if (response.status === 200 && contentType === "application/x-ndjson" && (JSON.parse(text) as { errors?: boolean }).errors) {
+/** One POST with a single try (the load counts every status itself, 429s included); a bulk answer with item errors is reported as 207. */
+async function send(client: SidecarClient, path: string, body: string, contentType: string): Promise<Answer> {
+  const response = await client.request("POST", path, { body, contentType });
+  if (response.status === 200 && contentType === "application/x-ndjson" && (JSON.parse(response.text) as { errors?: boolean }).errors) {
     return { status: 207, retryAfterSeconds: 0 };
   }
   return { status: response.status, retryAfterSeconds: Number(response.headers.get("retry-after") ?? "1") || 1 };
@@ -188,6 +187,7 @@ export async function runMixedLoad(options: MixedLoadOptions): Promise<MixedLoad
   const writeKey = randomBytes(24).toString("hex");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const sidecar = new SidecarClient({ baseUrl: url, apiKey: writeKey, tries: 1, timeoutMs: 30_000 });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     OPENSEARCH_URL: options.config.opensearchUrl,
@@ -216,14 +216,14 @@ export async function runMixedLoad(options: MixedLoadOptions): Promise<MixedLoad
     if (setupCode !== 0) throw new Error(`relevance setup failed (exit ${setupCode})`);
     options.onPhase?.("starting the sidecar");
     server = runCli(["serve"], env);
-    await waitForHealth(url, server);
+    await waitForHealth(sidecar, server);
     const pid = server.pid;
     if (pid === undefined) throw new Error("the sidecar process has no pid");
 
     options.onPhase?.("loading the sample catalog");
     const catalog = [...generateSampleCatalog({ count: options.catalogSize ?? 2000, seed: options.seed ?? 42 })];
     for (let start = 0; start < catalog.length; start += 500) {
-      const answer = await send(`${url}/v1/enrich`, writeKey, JSON.stringify({ documents: catalog.slice(start, start + 500), refresh: true }), "application/json");
+      const answer = await send(sidecar, "/v1/enrich", JSON.stringify({ documents: catalog.slice(start, start + 500), refresh: true }), "application/json");
       if (answer.status !== 200) throw new Error(`loading the sample catalog: /v1/enrich answered ${answer.status}`);
     }
     const queries = catalog.map((product) => String(product.title).split(" ").slice(1, 4).join(" "));
@@ -257,10 +257,10 @@ export async function runMixedLoad(options: MixedLoadOptions): Promise<MixedLoad
       switch (op) {
         case "search_bm25":
         case "search_hybrid":
-          return send(`${url}/v1/search`, writeKey, JSON.stringify({ q, pipeline: op === "search_bm25" ? "bm25" : "hybrid", size: 10 }), "application/json");
+          return send(sidecar, "/v1/search", JSON.stringify({ q, pipeline: op === "search_bm25" ? "bm25" : "hybrid", size: 10 }), "application/json");
         case "enrich": {
           const documents: RawRecord[] = Array.from({ length: enrichDocuments }, () => ({ ...catalog[Math.floor(random() * catalog.length)], id: `load-${written++}` }));
-          return send(`${url}/v1/enrich`, writeKey, JSON.stringify({ documents }), "application/json");
+          return send(sidecar, "/v1/enrich", JSON.stringify({ documents }), "application/json");
         }
         case "bulk": {
           const lines = Array.from({ length: bulkDocuments }, () => {
@@ -268,7 +268,7 @@ export async function runMixedLoad(options: MixedLoadOptions): Promise<MixedLoad
             const source = { ...catalog[Math.floor(random() * catalog.length)], id };
             return `${JSON.stringify({ index: { _index: aliases.products, _id: id } })}\n${JSON.stringify(source)}\n`;
           });
-          return send(`${url}/_bulk`, writeKey, lines.join(""), "application/x-ndjson");
+          return send(sidecar, "/_bulk", lines.join(""), "application/x-ndjson");
         }
       }
     };

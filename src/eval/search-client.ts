@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
+import { SidecarClient, SidecarResponseError, SidecarStatusError, SidecarTimeoutError, SidecarUnreachableError } from "../client";
 import { SearchRequestError } from "./errors";
 
 export interface SearchClientOptions {
@@ -22,93 +21,52 @@ export interface SearchRequest {
   readonly userId?: string;
 }
 
-/** Statuses that mean "try again later" rather than "this request is wrong". */
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-
-const SearchResponseSchema = z.object({
-  hits: z.array(z.object({ id: z.union([z.string(), z.number()]) })),
-  rerank: z.object({ degraded: z.string().nullish() }).nullish(),
-});
-
 /** One answered search: the ranked doc ids and, when the sidecar fell back to a simpler pipeline, why. */
 export interface SearchAnswer {
   readonly ranking: string[];
   readonly degraded?: string;
 }
 
-const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-
-function describeNetworkError(err: unknown): string {
-  const cause = err instanceof Error ? err.cause : undefined;
-  if (cause instanceof Error) return (cause as NodeJS.ErrnoException).code ?? cause.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Calls the sidecar's `POST /v1/search` and returns the ranked doc ids. All transport errors are raised here. */
+/**
+ * The lab's view of `POST /v1/search`: the ranked doc ids. Requests go through the one sidecar client
+ * (src/client), which retries network failures, timeouts, 429 and 502–504; what still fails is a
+ * {@link SearchRequestError} the runner lists as a failed query.
+ */
 export class SearchClient {
+  private readonly client: SidecarClient;
   private readonly url: string;
-  private readonly timeoutMs: number;
-  private readonly attempts: number;
-  private readonly backoffMs: number;
-  private readonly headers: Record<string, string>;
 
   constructor(options: SearchClientOptions) {
-    this.url = `${options.sidecarUrl.replace(/\/+$/, "")}/v1/search`;
-    this.headers = { "content-type": "application/json", accept: "application/json", ...(options.apiKey ? { "x-api-key": options.apiKey } : {}) };
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.attempts = options.attempts ?? 3;
-    this.backoffMs = options.backoffMs ?? 250;
-    if (!(this.timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${this.timeoutMs}`);
-    if (!Number.isInteger(this.attempts) || this.attempts < 1) throw new RangeError(`attempts must be an integer ≥ 1, got ${this.attempts}`);
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const attempts = options.attempts ?? 3;
+    if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
+    if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError(`attempts must be an integer ≥ 1, got ${attempts}`);
+    this.client = new SidecarClient({ baseUrl: options.sidecarUrl, apiKey: options.apiKey, timeoutMs, tries: attempts, backoffMs: options.backoffMs ?? 250 });
+    this.url = `${this.client.baseUrl}/v1/search`;
   }
 
   /** Tries up to `attempts` times on transient faults, with exponential backoff. @throws SearchRequestError */
   async search(request: SearchRequest): Promise<SearchAnswer> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.searchOnce(request);
-      } catch (err) {
-        if (!(err instanceof SearchRequestError) || !err.retryable || attempt >= this.attempts) throw err;
-        await sleep(this.backoffMs * 2 ** (attempt - 1));
-      }
-    }
-  }
-
-  private async searchOnce(request: SearchRequest): Promise<SearchAnswer> {
     const body = { q: request.q, pipeline: request.pipeline, size: request.size, ...(request.userId === undefined ? {} : { user_id: request.userId }) };
-    let status: number;
-    let text: string;
     try {
-      const response = await fetch(this.url, {
-        method: "POST",
-        headers: this.headers,
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      status = response.status;
-      text = await response.text();
+      const result = await this.client.search(body);
+      const ranking = result.hits.map((hit) => String(hit.id));
+      const degraded = result.rerank?.degraded;
+      return degraded ? { ranking, degraded } : { ranking };
     } catch (err) {
-      const timedOut = err instanceof DOMException && err.name === "TimeoutError";
-      const message = timedOut ? `no answer within ${this.timeoutMs} ms` : `cannot reach ${this.url} (${describeNetworkError(err)})`;
-      throw new SearchRequestError(message, { retryable: true, cause: err });
+      throw this.describe(err);
     }
-    if (status < 200 || status >= 300) {
-      const parsed = ErrorBodySchema.safeParse(safeJson(text));
-      const detail = parsed.success ? `${parsed.data.error.code}: ${parsed.data.error.message}` : text.slice(0, 200);
-      throw new SearchRequestError(`HTTP ${status} ${detail}`.trim(), { retryable: RETRYABLE_STATUS.has(status), status });
-    }
-    const parsed = SearchResponseSchema.safeParse(safeJson(text));
-    if (!parsed.success) throw new SearchRequestError("response is not {hits:[{id,...}]}", { retryable: false, status });
-    const ranking = parsed.data.hits.map((hit) => String(hit.id));
-    const degraded = parsed.data.rerank?.degraded;
-    return degraded ? { ranking, degraded } : { ranking };
   }
-}
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+  /** The client's errors in the lab's words (they end up in reports as each failed query's reason). */
+  private describe(err: unknown): unknown {
+    if (err instanceof SidecarTimeoutError) return new SearchRequestError(`no answer within ${err.timeoutMs} ms`, { retryable: true, cause: err });
+    if (err instanceof SidecarUnreachableError) return new SearchRequestError(`cannot reach ${this.url} (${err.reason})`, { retryable: true, cause: err });
+    if (err instanceof SidecarStatusError) {
+      const detail = err.error ? `${err.error.code}: ${err.error.message}` : err.text.slice(0, 200);
+      return new SearchRequestError(`HTTP ${err.status} ${detail}`.trim(), { retryable: err.transient, status: err.status });
+    }
+    if (err instanceof SidecarResponseError) return new SearchRequestError("response is not {hits:[{id,...}]}", { retryable: false, status: err.status });
+    return err;
   }
 }

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { benchEnrichment, measureLatency, runMixedLoad, type LatencySummary } from "../../bench";
+import { SidecarClient } from "../../client";
 import { envDefault, loadConfig, readConnectionSettings } from "../../config";
 import { readJudgments } from "../../eval";
 import { loadActiveEmbedder, loadEmbedder } from "../../model";
@@ -18,10 +19,11 @@ interface BenchSearchFlags {
   opensearchUrl?: string;
 }
 
-async function postJson(url: string, body: unknown, apiKey?: string): Promise<void> {
+/** The baseline: a plain request straight to OpenSearch, not through the sidecar. */
+async function postToOpenSearch(url: string, body: unknown): Promise<void> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(apiKey ? { "x-api-key": apiKey } : {}) },
+    headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
@@ -41,7 +43,6 @@ function benchSearchCommand(): Command {
     .option("--opensearch-url <url>", "OpenSearch URL for the baseline (env OPENSEARCH_URL)")
     .action(async (flags: BenchSearchFlags) => {
       const connections = readConnectionSettings();
-      const sidecarUrl = flags.sidecarUrl ?? connections.sidecarUrl;
       const opensearchUrl = flags.opensearchUrl ?? connections.opensearchUrl;
       const alias = connections.productsAlias;
       const judgments = await readJudgments(flags.judgments);
@@ -49,11 +50,15 @@ function benchSearchCommand(): Command {
       const warmup = queries.slice(0, Math.min(20, queries.length));
 
       const runs: Record<string, LatencySummary> = {};
-      const direct = (q: string) => postJson(`${opensearchUrl}/${alias}/_search`, { query: bm25Query(q, {}), size: flags.size });
+      const direct = (q: string) => postToOpenSearch(`${opensearchUrl}/${alias}/_search`, { query: bm25Query(q, {}), size: flags.size });
+      // One try per query: every failure is counted, none is hidden by a retry.
+      const sidecar = SidecarClient.fromConnectionSettings(connections, { ...(flags.sidecarUrl ? { baseUrl: flags.sidecarUrl } : {}), timeoutMs: 10_000, tries: 1 });
       await measureLatency(warmup, flags.concurrency, direct);
       runs["opensearch-direct"] = await measureLatency(queries, flags.concurrency, direct);
       for (const pipeline of flags.pipelines.split(",").map((p) => p.trim()).filter(Boolean)) {
-        const viaSidecar = (q: string) => postJson(`${sidecarUrl}/v1/search`, { q, pipeline, size: flags.size }, connections.sidecarApiKey);
+        const viaSidecar = async (q: string) => {
+          await sidecar.search({ q, pipeline, size: flags.size });
+        };
         await measureLatency(warmup, flags.concurrency, viaSidecar);
         runs[pipeline] = await measureLatency(queries, flags.concurrency, viaSidecar);
       }

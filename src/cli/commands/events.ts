@@ -1,8 +1,8 @@
 import { Command } from "commander";
 import { readConnectionSettings } from "../../config";
-import { loadEventsFile, readLines, type IngestOutcome } from "../../events";
+import { loadEventsFile, readLines } from "../../events";
 import { note, positiveInt, printSummary, progressBar } from "../output";
-import { SidecarClient } from "../sidecar-client";
+import { cliSidecarClient } from "../sidecar-client";
 
 interface EventsLoadFlags {
   file: string;
@@ -31,12 +31,12 @@ function eventsLoadCommand(): Command {
     .action(async (flags: EventsLoadFlags) => {
       if (flags.batchSize > 5000) throw new Error(`--batch-size must be at most 5000, got ${flags.batchSize}`);
       const connections = readConnectionSettings();
-      const client = new SidecarClient({ baseUrl: flags.sidecarUrl ?? connections.sidecarUrl, apiKey: connections.sidecarApiKey });
+      const client = cliSidecarClient(connections, flags.sidecarUrl);
       const progress = progressBar("events", process.stdout.isTTY ? await countLines(flags.file) : 0);
       const summary = await loadEventsFile(flags.file, {
         batchSize: flags.batchSize,
         concurrency: flags.concurrency,
-        send: (events) => client.post<IngestOutcome>("/v1/events", { events }),
+        send: (events) => client.events(events),
         onProgress: (lines) => progress.increment(lines),
       }).finally(() => progress.stop());
       for (const rejection of summary.rejections.slice(0, SHOWN_REJECTIONS)) note(`line ${rejection.line}: ${rejection.code} ${rejection.message}`);

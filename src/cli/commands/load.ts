@@ -7,7 +7,7 @@ import { envDefault, readConnectionSettings } from "../../config";
 import { loadCatalog } from "../../indexing";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
 import { note, positiveInt, printSummary, progressBar } from "../output";
-import { SidecarClient } from "../sidecar-client";
+import { cliSidecarClient } from "../sidecar-client";
 
 interface LoadFlags extends CatalogFlags {
   batchSize: number;
@@ -36,7 +36,7 @@ export function loadCommand(): Command {
     .option("--errors <file>", "write every failed document as JSONL to this file")
     .action(async (flags: LoadFlags) => {
       const connections = readConnectionSettings();
-      const client = new SidecarClient({ baseUrl: flags.sidecarUrl ?? connections.sidecarUrl, apiKey: connections.sidecarApiKey });
+      const client = cliSidecarClient(connections, flags.sidecarUrl);
       const progress = progressBar("loading", process.stdout.isTTY ? await countLines(flags.catalog) : 0);
       const summary = await loadCatalog(flags.catalog, {
         ...catalogReadOptions(flags),
