@@ -83,6 +83,8 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
       config,
       queryEmbedder: embedder,
       onDegraded: (pipeline, reason) => metrics.searchDegraded.inc({ pipeline, reason }),
+      // The same user key the events stored the profile under (none without PSEUDONYM_KEY).
+      ...(events ? { pseudonymizer: events.pseudonymizer } : {}),
     }),
     enrich: new EnrichService({ gateway, embedder }),
   });

@@ -100,6 +100,15 @@ export class OpenSearchGateway {
     return response.body.responses;
   }
 
+  /**
+   * Documents by index and id in one round trip (`_mget`), with the call's `querystring` (e.g.
+   * `_source_excludes`, `realtime`); each answer says whether it was `found`.
+   */
+  async mget(docs: readonly MultiGetRequestDoc[], options: CallOptions = {}): Promise<MultiGetDoc[]> {
+    const response = await this.request<{ docs: MultiGetDoc[] }>("POST", "/_mget", { docs }, { retries: 1, ...options });
+    return response.body.docs;
+  }
+
   async clusterHealth(options: CallOptions = {}): Promise<{ status: string; cluster_name: string }> {
     const response = await this.request<{ status: string; cluster_name: string }>("GET", "/_cluster/health", undefined, options);
     return response.body;
@@ -115,6 +124,20 @@ export interface SearchHitBody {
   _id: string;
   _score: number | null;
   _source?: Record<string, unknown>;
+}
+
+export interface MultiGetRequestDoc {
+  _index: string;
+  _id: string;
+}
+
+/** One `_mget` answer: the document, or `found: false`, or that document's own error. */
+export interface MultiGetDoc {
+  _index: string;
+  _id: string;
+  found?: boolean;
+  _source?: Record<string, unknown>;
+  error?: { type?: string; reason?: string };
 }
 
 export type MultiSearchItem = (SearchResponseBody & { error?: undefined }) | { error: { type?: string; reason?: string }; status?: number };

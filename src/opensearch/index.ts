@@ -1,6 +1,6 @@
 export { OpenSearchGateway } from "./gateway";
 export { readClusterCa } from "./cluster-ca";
-export type { OpenSearchGatewayOptions, CallOptions, HttpMethod, GatewayResponse, SearchHitBody, SearchResponseBody, MultiSearchItem } from "./gateway";
+export type { OpenSearchGatewayOptions, CallOptions, HttpMethod, GatewayResponse, SearchHitBody, SearchResponseBody, MultiSearchItem, MultiGetRequestDoc, MultiGetDoc } from "./gateway";
 export { OpenSearchError, OpenSearchUnavailableError, OpenSearchTimeoutError, OpenSearchRejectedError } from "./errors";
 export {
   INDEX_KINDS,

@@ -19,3 +19,9 @@ export type { RetrieveStage, Retrieval, RerankStage, Reranked, RankedCandidate, 
 export { PlaceholderRerankStage } from "./placeholder-rerank-stage";
 export { PipelineRegistry, declarePipelines, stagesOf, candidateNeedsOf } from "./pipeline-registry";
 export type { SearchPipeline, PipelineStages } from "./pipeline-registry";
+export { Bm25RetrieveStage } from "./bm25-retrieve-stage";
+export type { Bm25RetrieveStageOptions } from "./bm25-retrieve-stage";
+export { HybridRetrieveStage } from "./hybrid-retrieve-stage";
+export type { HybridRetrieveStageOptions } from "./hybrid-retrieve-stage";
+export { SourcePageStage } from "./source-page-stage";
+export type { SourcePageStageOptions } from "./source-page-stage";

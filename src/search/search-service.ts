@@ -1,17 +1,19 @@
 import { type SidecarConfig } from "../config";
-import { OpenSearchError, type MultiSearchItem, type OpenSearchGateway, type SearchHitBody, type SearchResponseBody } from "../opensearch";
-import { bm25Query, filterClauses } from "./bm25-query";
+import { type OpenSearchGateway } from "../opensearch";
+import { Bm25RetrieveStage } from "./bm25-retrieve-stage";
+import { type Candidate, type RetrieverName } from "./candidate";
 import { Deadline } from "./deadline";
-import { fuseCandidates, type FusedCandidate, type FusionOptions } from "./fusion";
-import { type QueryEmbedder, type QueryEmbedderProvider } from "./query-embedder";
+import { HybridRetrieveStage } from "./hybrid-retrieve-stage";
+import { candidateNeedsOf, declarePipelines, PipelineRegistry, type SearchPipeline } from "./pipeline-registry";
+import { PlaceholderRerankStage } from "./placeholder-rerank-stage";
+import { type QueryEmbedderProvider } from "./query-embedder";
 import { QueryVectorCache } from "./query-vector-cache";
+import { type SearchContext } from "./search-context";
 import { searchRequestSchema, type PipelineName, type SearchRequest } from "./search-request";
-import { type RerankInfo, type SearchHit, type SearchResponse } from "./search-response";
-import { type RerankStage } from "./search-stage";
-import { type DegradedReason } from "./stage-diagnostics";
-
-/** Fields never returned to callers: the vector is large and internal. */
-const HIDDEN_SOURCE_FIELDS = ["embedding"];
+import { type HitExplain, type SearchHit, type SearchResponse } from "./search-response";
+import { type RankedCandidate, type Reranked, type RerankStage, type Retrieval } from "./search-stage";
+import { SourcePageStage } from "./source-page-stage";
+import { StageDiagnostics, type DegradedReason } from "./stage-diagnostics";
 
 export interface SearchServiceDependencies {
   gateway: OpenSearchGateway;
@@ -31,163 +33,91 @@ export interface UserPseudonymizer {
   userKey(userId: string): string;
 }
 
-
-interface Degradation {
-  reason: DegradedReason;
-  message: string;
-}
-
-interface Retrieved {
-  hits: SearchHit[];
-  total: number;
-  embedder: QueryEmbedder | null;
-  degraded: Degradation | null;
-}
-
-/** Retrieves candidates from OpenSearch (BM25, or BM25 + kNN fused) and shapes `/v1/search` answers. */
+/** Runs a search through its pipeline's stages — retrieve → rerank → page — and shapes the `/v1/search` answer. */
 export class SearchService {
-  readonly #gateway: OpenSearchGateway;
   readonly #config: SidecarConfig;
-  readonly #queryEmbedder: QueryEmbedderProvider;
   readonly #onDegraded: (pipeline: PipelineName, reason: DegradedReason) => void;
+  readonly #pseudonymizer: UserPseudonymizer | undefined;
   readonly queryVectors = new QueryVectorCache();
   /** Validates `/v1/search` bodies, paging limits included (see {@link searchRequestSchema}). */
   readonly requestSchema: ReturnType<typeof searchRequestSchema>;
+  /** The pipelines by name (UnknownPipelineError for any other). */
+  readonly pipelines: PipelineRegistry;
 
   constructor(dependencies: SearchServiceDependencies) {
-    this.#gateway = dependencies.gateway;
-    this.#config = dependencies.config;
-    this.requestSchema = searchRequestSchema({ hybridCandidates: dependencies.config.hybrid.candidates });
-    this.#queryEmbedder = dependencies.queryEmbedder ?? (() => null);
+    const { gateway, config } = dependencies;
+    this.#config = config;
+    this.requestSchema = searchRequestSchema({ hybridCandidates: config.hybrid.candidates });
     this.#onDegraded = dependencies.onDegraded ?? (() => undefined);
+    this.#pseudonymizer = dependencies.pseudonymizer;
+    const opensearch = { gateway, productsAlias: config.productsAlias, opensearchTimeoutMs: config.opensearchTimeoutMs };
+    this.pipelines = new PipelineRegistry(
+      declarePipelines({
+        bm25Retrieve: new Bm25RetrieveStage({ ...opensearch, depth: "page" }),
+        hybridRetrieve: new HybridRetrieveStage({
+          ...opensearch,
+          hybrid: config.hybrid,
+          queryEmbedder: dependencies.queryEmbedder ?? (() => null),
+          queryVectors: this.queryVectors,
+        }),
+        rerank: dependencies.rerankStage ?? new PlaceholderRerankStage(),
+        page: new SourcePageStage(opensearch),
+      }),
+    );
   }
 
   async search(request: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
-    const deadline = new Deadline(this.#config.searchDeadlineMs);
-    const retrieved = request.pipeline === "bm25" ? await this.#bm25(request, deadline) : await this.#hybrid(request, deadline);
-    let degraded = retrieved.degraded;
-    if (!degraded && (request.pipeline === "rerank" || request.pipeline === "personal")) {
-      degraded = { reason: "reranker_unavailable", message: "the attention re-ranker is not available yet; answered with hybrid" };
-    }
+    const pipeline = this.pipelines.get(request.pipeline);
+    const context: SearchContext = {
+      request,
+      deadline: new Deadline(this.#config.searchDeadlineMs),
+      userKey: request.user_id !== undefined && this.#pseudonymizer ? this.#pseudonymizer.userKey(request.user_id) : null,
+      queryVector: null,
+      embeddings: null,
+      diagnostics: new StageDiagnostics(),
+    };
+    const { retrieval, reranked, hits } = await this.#run(pipeline, context);
+    const degraded = context.diagnostics.degraded;
     if (degraded) this.#onDegraded(request.pipeline, degraded.reason);
-    const rerank: RerankInfo = { model: null, version: null, backend: null, degraded: degraded?.message ?? null };
+    const info = reranked?.info ?? { model: null, version: null, backend: null };
     return {
-      hits: retrieved.hits,
-      total: retrieved.total,
+      hits,
+      total: retrieval.total,
       took_ms: Math.round(performance.now() - started),
       pipeline: request.pipeline,
-      embeddings: retrieved.embedder ? { model: retrieved.embedder.name, version: retrieved.embedder.version } : null,
-      rerank,
+      embeddings: context.embeddings,
+      rerank: { ...info, degraded: degraded?.message ?? null },
     };
   }
 
-  async #bm25(request: SearchRequest, deadline: Deadline, degraded: Degradation | null = null): Promise<Retrieved> {
-    const body = await this.#gateway.search<SearchResponseBody>(
-      this.#config.productsAlias,
-      {
-        query: bm25Query(request.q, request.filters),
-        from: request.from,
-        size: request.size,
-        _source: { excludes: HIDDEN_SOURCE_FIELDS },
-      },
-      { timeoutMs: deadline.callTimeoutMs(this.#config.opensearchTimeoutMs), retries: 0 },
-    );
-    const hits = body.hits.hits.map((hit) => ({
-      id: hit._id,
-      score: hit._score ?? 0,
-      source: hit._source ?? {},
-      ...(request.explain ? { explain: { bm25: hit._score ?? 0 } } : {}),
-    }));
-    return { hits, total: totalOf(body), embedder: null, degraded };
-  }
-
-  async #hybrid(request: SearchRequest, deadline: Deadline): Promise<Retrieved> {
-    const embedder = this.#queryEmbedder();
-    if (!embedder) return this.#bm25(request, deadline, { reason: "no_model", message: "no embedding model is active; answered with bm25" });
-    let vector: Float32Array;
-    try {
-      vector = await this.queryVectors.vectorFor(embedder, request.q);
-    } catch (err) {
-      const message = `query embedding failed (${err instanceof Error ? err.message : String(err)}); answered with bm25`;
-      return this.#bm25(request, deadline, { reason: "embedding_failed", message });
-    }
-    // requestSchema keeps from + size within the candidates.
-    const candidates = this.#config.hybrid.candidates;
-    const filter = filterClauses(request.filters);
-    const [lexical, semantic] = await this.#gateway.msearch(
-      this.#config.productsAlias,
-      [
-        { query: bm25Query(request.q, request.filters), size: candidates, _source: { excludes: HIDDEN_SOURCE_FIELDS } },
-        {
-          size: candidates,
-          _source: { excludes: HIDDEN_SOURCE_FIELDS },
-          query: {
-            knn: {
-              embedding: { vector: Array.from(vector), k: candidates, ...(filter.length > 0 ? { filter: { bool: { filter } } } : {}) },
-            },
-          },
-        },
-      ],
-      { timeoutMs: deadline.callTimeoutMs(this.#config.opensearchTimeoutMs), retries: 0 },
-    );
-    const lexicalBody = successful(lexical);
-    if (!lexicalBody) throw searchFailure(lexical);
-    const semanticBody = successful(semantic);
-    const fused = fuseCandidates(
-      lexicalBody.hits.hits.map((h) => ({ id: h._id, score: h._score ?? 0 })),
-      semanticBody ? semanticBody.hits.hits.map((h) => ({ id: h._id, score: h._score ?? 0 })) : [],
-      this.#fusionOptions(request),
-    );
-    const sources = new Map<string, SearchHitBody>();
-    for (const hit of [...(semanticBody?.hits.hits ?? []), ...lexicalBody.hits.hits]) sources.set(hit._id, hit);
-    const page = fused.slice(request.from, request.from + request.size);
-    return {
-      hits: page.map((candidate) => toHybridHit(candidate, sources.get(candidate.id), request.explain)),
-      total: Math.max(totalOf(lexicalBody), fused.length),
-      embedder: semanticBody ? embedder : null,
-      degraded: semanticBody ? null : { reason: "knn_failed", message: `kNN retrieval failed (${describeFailure(semantic)}); answered with bm25` },
+  async #run(pipeline: SearchPipeline, context: SearchContext): Promise<{ retrieval: Retrieval; reranked: Reranked | null; hits: SearchHit[] }> {
+    const { diagnostics } = context;
+    const timed = async <T>(stage: string, run: () => Promise<T>): Promise<T> => {
+      const t0 = performance.now();
+      try {
+        return await run();
+      } finally {
+        diagnostics.recordStageTime(stage, performance.now() - t0);
+      }
     };
-  }
-
-  #fusionOptions(request: SearchRequest): FusionOptions {
-    const hybrid = this.#config.hybrid;
-    return {
-      method: request.hybrid?.fusion ?? hybrid.fusion,
-      bm25Weight: request.hybrid?.bm25_weight ?? hybrid.bm25Weight,
-      knnWeight: request.hybrid?.knn_weight ?? hybrid.knnWeight,
-      rrfK: hybrid.rrfK,
-    };
+    const retrieval = await timed(pipeline.retrieve.name, () => pipeline.retrieve.retrieve(context, candidateNeedsOf(pipeline)));
+    const rerank = pipeline.rerank;
+    const reranked = rerank ? await timed(rerank.name, () => rerank.rerank(context, retrieval.candidates)) : null;
+    const ranked = withExplain(context, retrieval, reranked?.ranked ?? retrieval.candidates.map((candidate) => ({ candidate, score: candidate.score })));
+    const hits = await timed(pipeline.page.name, () => pipeline.page.page(context, ranked));
+    return { retrieval, reranked, hits };
   }
 }
 
-function successful(item: MultiSearchItem | undefined): SearchResponseBody | undefined {
-  return item && !item.error ? item : undefined;
+/** Prefixes each ranked candidate's explain with its retrieval scores, when the request asked for `explain`. */
+function withExplain(context: SearchContext, retrieval: Retrieval, ranked: readonly RankedCandidate[]): readonly RankedCandidate[] {
+  if (!context.request.explain) return ranked;
+  return ranked.map((hit) => ({ ...hit, explain: { ...retrievalExplain(hit.candidate, retrieval.retrievers), ...hit.explain } }));
 }
 
-function describeFailure(item: MultiSearchItem | undefined): string {
-  if (!item) return "no response";
-  return item.error ? `${item.error.type ?? "error"}: ${item.error.reason ?? ""}`.trim() : "ok";
-}
-
-function searchFailure(item: MultiSearchItem | undefined): OpenSearchError {
-  return new SearchFailedError(`BM25 retrieval failed: ${describeFailure(item)}`);
-}
-
-class SearchFailedError extends OpenSearchError {
-  readonly code = "OPENSEARCH_REJECTED" as const;
-}
-
-function toHybridHit(candidate: FusedCandidate, hit: SearchHitBody | undefined, explain: boolean): SearchHit {
-  return {
-    id: candidate.id,
-    score: candidate.score,
-    source: hit?._source ?? {},
-    ...(explain ? { explain: { fused: candidate.score, bm25: candidate.bm25, knn: candidate.knn } } : {}),
-  };
-}
-
-function totalOf(body: SearchResponseBody): number {
-  const total = body.hits.total;
-  return typeof total === "number" ? total : (total?.value ?? body.hits.hits.length);
+/** One retriever: its score (`{bm25}`); fused retrievers: `{fused, bm25, knn}`, null for a retriever that did not find it. */
+function retrievalExplain(candidate: Candidate, retrievers: readonly RetrieverName[]): HitExplain {
+  const scores = Object.fromEntries(retrievers.map((name) => [name, candidate.retrievers[name]?.score ?? null]));
+  return retrievers.length === 1 ? scores : { fused: candidate.score, ...scores };
 }
