@@ -1,7 +1,10 @@
 import { Command, Option } from "commander";
 import { EMBEDDINGS_KIND, INFERENCE_BACKENDS, type InferenceBackendPreference } from "../../model";
 import { envDefault, readConnectionSettings } from "../../config";
-import { trainEmbeddingsModel } from "../../training";
+import { SidecarClient } from "../../client";
+import { JUDGMENT_FORMATS, type JudgmentFormat } from "../../eval";
+import { RERANKER_KIND } from "../../model";
+import { trainEmbeddingsModel, trainRerankerModel } from "../../training";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
 import { note, positiveInt, printSummary, progressBar } from "../output";
 
@@ -88,6 +91,91 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
   });
 }
 
+interface TrainRerankerFlags {
+  judgments?: string;
+  events?: string;
+  format?: JudgmentFormat;
+  relevantGrade: number;
+  pipeline: "personal" | "rerank";
+  maxLists?: number;
+  concurrency: number;
+  epochs: number;
+  maxSeconds: number;
+  valFraction: number;
+  seed: number;
+  out?: string;
+  promote?: boolean;
+  synthetic: boolean;
+  excludeLabelItems: boolean;
+  sidecarUrl?: string;
+}
+
+async function trainRerankerAction(flags: TrainRerankerFlags): Promise<void> {
+  if (!(flags.valFraction >= 0 && flags.valFraction < 1)) throw new Error(`--val-fraction must be in [0, 1), got ${flags.valFraction}`);
+  const connections = readConnectionSettings();
+  // Candidate lists are read-only and idempotent: a few tries on transient failures, a generous deadline on a busy machine.
+  const client = SidecarClient.fromConnectionSettings(connections, { ...(flags.sidecarUrl ? { baseUrl: flags.sidecarUrl } : {}), timeoutMs: 60_000, tries: 3 });
+  let fetching: ReturnType<typeof progressBar> | null = null;
+  let training: ReturnType<typeof progressBar> | null = null;
+  const result = await trainRerankerModel({
+    client,
+    modelsDir: flags.out ?? connections.modelsDir,
+    ...(flags.judgments ? { judgments: flags.judgments } : {}),
+    ...(flags.format ? { judgmentsFormat: flags.format } : {}),
+    ...(flags.events ? { events: flags.events } : {}),
+    ...(flags.maxLists !== undefined ? { maxLists: flags.maxLists } : {}),
+    includeSynthetic: flags.synthetic,
+    excludeLabelItems: flags.excludeLabelItems,
+    pipeline: flags.pipeline,
+    concurrency: flags.concurrency,
+    relevantGrade: flags.relevantGrade,
+    epochs: flags.epochs,
+    maxSeconds: flags.maxSeconds,
+    validationFraction: flags.valFraction,
+    seed: flags.seed,
+    promote: Boolean(flags.promote),
+    onExamples: (read) => {
+      const events = read.events;
+      note(
+        `examples: ${read.judgmentGroups} judgment groups, ${read.eventExamples} searches with a click from events` +
+          (events ? ` (${events.lines} lines: ${events.searches} searches, ${events.positives} positives, ${events.unattributed} unattributed, ${events.skipped} skipped, ${events.synthetic} synthetic left out)` : "") +
+          `; asking for candidates of ${read.used}`,
+      );
+      fetching = progressBar("candidates", read.used);
+    },
+    onCandidates: () => fetching?.increment(),
+    onProgress: (p) => {
+      if (!training) {
+        fetching?.stop();
+        training = progressBar("training", p.epochs * p.stepsPerEpoch);
+      }
+      training.increment();
+    },
+  }).finally(() => {
+    fetching?.stop();
+    training?.stop();
+  });
+  const m = result.metrics;
+  note(`lists: ${result.lists} (${m.trainLists} training, ${m.valLists} validation); dropped: ${result.droppedNoPositive} without a positive among the candidates, ${result.droppedDegraded} degraded, ${result.droppedEmpty} empty`);
+  note(`features: ${result.featureNames.join(", ")}`);
+  for (const epoch of m.epochs) note(`epoch ${epoch.epoch}: loss ${epoch.loss.toFixed(4)}, val ndcg@10 ${epoch.validation?.["ndcg@10"].toFixed(4) ?? "n/a"} (${epoch.seconds.toFixed(1)} s)`);
+  note(`kept epoch ${m.bestEpoch}; val with empty histories: ndcg@10 ${m.afterEmptyHistory?.["ndcg@10"].toFixed(4) ?? "n/a"}, mrr ${m.afterEmptyHistory?.mrr.toFixed(4) ?? "n/a"}`);
+  note(`saved ${result.dir}${result.promoted ? " (promoted: send SIGHUP to serve, or restart it)" : ""}`);
+  printSummary({
+    model: RERANKER_KIND,
+    version: result.version,
+    dir: result.dir,
+    lists: result.lists,
+    dropped_no_positive: result.droppedNoPositive,
+    "val_ndcg@10_before": round(m.before?.["ndcg@10"] ?? null),
+    "val_ndcg@10_after": round(m.after?.["ndcg@10"] ?? null),
+    val_mrr_before: round(m.before?.mrr ?? null),
+    val_mrr_after: round(m.after?.mrr ?? null),
+    seconds: Number(result.seconds.toFixed(1)),
+    promoted: result.promoted,
+  });
+}
+
 /** `relevance train …`: trains models from judgments, clicks or the catalog alone. */
 export function trainCommand(): Command {
   const train = new Command("train").description("train relevance models");
@@ -107,5 +195,29 @@ export function trainCommand(): Command {
     .addOption(new Option("--backend <name>", "TensorFlow.js backend").choices(["auto", ...INFERENCE_BACKENDS]).default("auto"))
     .option("--promote", "make the new version the active one")
     .action(trainEmbeddingsAction);
+  train
+    .command("reranker")
+    .description("train the attention re-ranker on the running sidecar's own candidates (POST /v1/candidates, admin key) from judgments and/or an events file; writes <out>/reranker/<version>/")
+    .option("--judgments <file>", "judgments (CSV query,doc_id,grade[,user_id], SRW JSON or TREC qrels); one list per (query, user_id), labels = grades")
+    .option("--events <file>", "events NDJSON (.gz accepted): a click, add_to_cart or purchase after a search of the same user and session is a positive for its query")
+    .addOption(new Option("--format <format>", "judgments format (default: from the file)").choices([...JUDGMENT_FORMATS]))
+    .option("--relevant-grade <g>", "lowest grade counted relevant by the validation MRR", nonNegativeNumber("--relevant-grade"), 1)
+    .addOption(new Option("--pipeline <name>", "features of this pipeline: personal (the user's history) or rerank (none)").choices(["personal", "rerank"]).default("personal"))
+    .option("--max-lists <n>", "ask for candidates of at most this many examples (a seeded sample)", positiveInt("--max-lists"))
+    .option("--concurrency <n>", "/v1/candidates requests in flight", positiveInt("--concurrency"), 4)
+    .option("--epochs <n>", "most passes over the training lists (early stopping on validation NDCG@10)", nonNegativeInt("--epochs"), 30)
+    .option("--max-seconds <n>", "stop training after this many seconds", positiveInt("--max-seconds"), 600)
+    .option("--val-fraction <f>", "share of query groups held out for validation", nonNegativeNumber("--val-fraction"), 0.2)
+    .option("--seed <n>", "random seed (sample, split, initialization, shuffling)", nonNegativeInt("--seed"), 42)
+    .option("--out <dir>", `models folder ${envDefault("MODELS_DIR")}`)
+    .option("--promote", "make the new version the active one (serve loads it at start and on SIGHUP)")
+    .option("--include-synthetic", "train on events marked synthetic too (the default)")
+    .option("--exclude-synthetic", "leave out events marked synthetic")
+    .option("--no-exclude-label-items", "keep an event example's clicked items in its history before the search (as_of alone keeps the click itself out)")
+    .option("--sidecar-url <url>", "sidecar URL (env SIDECAR_URL)")
+    .action((flags: Omit<TrainRerankerFlags, "synthetic"> & { includeSynthetic?: boolean; excludeSynthetic?: boolean }) => {
+      if (flags.includeSynthetic && flags.excludeSynthetic) throw new Error("--include-synthetic and --exclude-synthetic contradict each other");
+      return trainRerankerAction({ ...flags, synthetic: !flags.excludeSynthetic });
+    });
   return train;
 }
