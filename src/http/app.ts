@@ -10,6 +10,7 @@ import { readClusterCa, type OpenSearchGateway } from "../opensearch";
 import { type BehaviourReader } from "../profiles";
 import { type ModelStatusProvider } from "../runtime";
 import { type SearchService } from "../search";
+import { type CandidateLists } from "../search/rerank";
 import { accessControl } from "./access";
 import { errorHandler } from "./error-handler";
 import { jsonBody } from "./json-body";
@@ -24,6 +25,7 @@ import { eventRoutes } from "./routes/event-routes";
 import { healthRoutes } from "./routes/health-routes";
 import { profileRoutes } from "./routes/profile-routes";
 import { searchRoutes } from "./routes/search-routes";
+import { candidatesRoutes } from "./routes/candidates-routes";
 
 export interface AppDependencies {
   config: SidecarConfig;
@@ -38,6 +40,8 @@ export interface AppDependencies {
   events?: EventsComponents;
   /** Profiles for `GET /v1/profiles/:user_id`; served only with `events` (it needs their pseudonymizer). */
   profiles?: BehaviourReader;
+  /** `POST /v1/candidates` (admin): training lists computed by the re-rank stage's own code. @defaultValue none (the route does not exist) */
+  candidates?: CandidateLists;
 }
 
 /** The sidecar's HTTP surface: its own `/v1` API and probes, and OpenSearch's API passed through. */
@@ -71,6 +75,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use("/v1", inflightGuard(budget, deps.config.bodyLimit));
   app.use("/v1", jsonBody(deps.config.bodyLimit));
   app.use(searchRoutes(deps.search));
+  if (deps.candidates) app.use(candidatesRoutes(deps.candidates));
   app.use(
     enrichRoutes({
       enrich: deps.enrich,

@@ -10,6 +10,7 @@ import { RedisBehaviourSink, behaviourOptionsFromConfig, type BehaviourOptions }
 import { pingRedis } from "../redis";
 import { createRuntime, type ActiveModels } from "../runtime";
 import { SearchService } from "../search";
+import { CandidateLists, HistoryEmbeddings, ProfileHandoff, RerankInputsBuilder } from "../search/rerank";
 import { createApp } from "./app";
 import { SidecarMetrics } from "./metrics";
 
@@ -69,6 +70,28 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
           onOutcome: (type, outcome, count) => metrics.eventsTotal.inc({ type, outcome }, count),
         })
       : undefined;
+  const search = new SearchService({
+    gateway,
+    config,
+    queryEmbedder: embedder,
+    onDegraded: (pipeline, reason) => metrics.searchDegraded.inc({ pipeline, reason }),
+    // The same user key the events stored the profile under (none without PSEUDONYM_KEY).
+    ...(events ? { pseudonymizer: events.pseudonymizer } : {}),
+  });
+  // Model inputs of the re-ranker: the same builder serves the rerank stage and /v1/candidates (training).
+  const rerankInputs = new RerankInputsBuilder({
+    behaviour,
+    historyEmbeddings: new HistoryEmbeddings({ gateway, productsAlias: config.productsAlias }),
+    embedderVersion: () => models.embedder?.version ?? null,
+    handoff: new ProfileHandoff(),
+    historyLimit: config.profileRecentItems,
+    historyHalfLifeDays: config.profileHalfLifeDays,
+  });
+  const candidates = new CandidateLists({
+    pipelines: search.pipelines,
+    builder: rerankInputs,
+    ...(events ? { pseudonymizer: events.pseudonymizer } : {}),
+  });
   const app = createApp({
     config,
     logger,
@@ -78,14 +101,8 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     modelStatus: () => models.status(),
     ...(events ? { events } : {}),
     profiles: behaviour,
-    search: new SearchService({
-      gateway,
-      config,
-      queryEmbedder: embedder,
-      onDegraded: (pipeline, reason) => metrics.searchDegraded.inc({ pipeline, reason }),
-      // The same user key the events stored the profile under (none without PSEUDONYM_KEY).
-      ...(events ? { pseudonymizer: events.pseudonymizer } : {}),
-    }),
+    search,
+    candidates,
     enrich: new EnrichService({ gateway, embedder }),
   });
   let server: Server | undefined;

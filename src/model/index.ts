@@ -12,6 +12,7 @@ export type { StoredEmbeddingModel, SaveEmbeddingModelInput } from "./model-stor
 export type { EmbeddingsManifest, RerankerManifest, ModelManifest, ModelKind } from "./model-manifest";
 export { EMBEDDINGS_KIND, RERANKER_KIND, MODEL_KINDS } from "./model-manifest";
 export { TextFeaturizer, DEFAULT_FEATURE_OPTIONS } from "./text-features";
+export { normalizeText, tokenize, STOPWORDS } from "./text-normalize";
 export type { FeatureOptions, FieldWeights, SparseFeatures } from "./text-features";
 export { SpellCorrector } from "./spell-corrector";
 export type { SpellCorrectorOptions } from "./spell-corrector";

@@ -1,0 +1,10 @@
+// The attention re-rank stage and what it shares with training: the feature list, the inputs builder, `/v1/candidates`.
+export { FEATURE_NAMES, FEATURE_FIELDS, RERANK_CANDIDATE_NEEDS } from "./feature-list";
+export type { FeatureName } from "./feature-list";
+export { RerankInputsBuilder } from "./rerank-inputs";
+export type { RerankInputsBuilderOptions, BuildOptions, RerankInputs, HistoryInput, InputsDegradation } from "./rerank-inputs";
+export { HistoryEmbeddings } from "./history-embeddings";
+export type { HistoryEmbeddingsOptions } from "./history-embeddings";
+export { ProfileHandoff } from "./profile-handoff";
+export { CandidateLists, CandidatesRequestSchema } from "./candidate-lists";
+export type { CandidateListsOptions, CandidatesRequest, CandidatesResponse } from "./candidate-lists";
