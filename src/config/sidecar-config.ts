@@ -100,6 +100,16 @@ const ConfigSchema = z.strictObject({
   /** Scope of a request without a key; never `admin`. @defaultValue "search" (env ANONYMOUS_SCOPE) */
   anonymousScope: z.enum(["search", "write"], { message: 'ANONYMOUS_SCOPE must be "search" or "write" (anonymous callers never get admin)' }).default("search"),
   hybrid: HybridSchema.default(HybridSchema.parse({})),
+  /** Candidates each retriever returns for `rerank` and `personal` (the re-ranker sees their fusion); bounds their paging. @defaultValue 100 (env RERANK_CANDIDATES) */
+  rerankCandidates: z.coerce.number().int().min(10).max(300).default(100),
+  /** `personal`: weight of the min-max-normalized interest-vector kNN score added to the hybrid fusion (rrf: of its reciprocal rank). @defaultValue 0.3 (env PERSONAL_KNN_WEIGHT) */
+  personalKnnWeight: z.coerce.number().min(0).max(1).default(0.3),
+  /** Longest the re-ranker model may take (within what is left of the search deadline); later, the answer keeps retrieval order. @defaultValue 300 (env RERANK_MODEL_TIMEOUT_MS) */
+  rerankModelTimeoutMs: z.coerce.number().int().min(1).max(60_000).default(300),
+  /** How long concurrent searches' lists are collected into one model call. @defaultValue 1 (env RERANK_BATCH_WINDOW_MS) */
+  rerankBatchWindowMs: z.coerce.number().min(0).max(20).default(1),
+  /** Lists per model call at most; a full batch is scored at once. @defaultValue 8 (env RERANK_BATCH_MAX_LISTS) */
+  rerankBatchMaxLists: z.coerce.number().int().min(1).max(64).default(8),
   /**
    * Secret key of the HMAC-SHA256 that pseudonymizes user, session and event ids (env PSEUDONYM_KEY).
    * Optional here so commands that store no events run without it; `serve` refuses to start without it.
@@ -119,6 +129,18 @@ const ConfigSchema = z.strictObject({
   signalsHalfLifeDays: z.coerce.number().min(1).max(3650).default(14),
   /** Per-query and per-item signal keys expire this long after their last update. @defaultValue 90 (env SIGNALS_TTL_DAYS) */
   signalsTtlDays: z.coerce.number().min(0.01).max(3650).default(90),
+  /** BullMQ queue of the rebuild jobs (`relevance worker`). @defaultValue "relevance-jobs" (env JOBS_QUEUE) */
+  jobsQueue: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "JOBS_QUEUE must be 1–100 characters of A–Z a–z 0–9 . _ -").default("relevance-jobs"),
+  /** Jobs one worker process runs at once. @defaultValue 1 (env JOBS_CONCURRENCY) */
+  jobsConcurrency: z.coerce.number().int().min(1).max(64).default(1),
+  /** Attempts of a job before it lands in the failed set (the dead letters). @defaultValue 5 (env JOBS_ATTEMPTS) */
+  jobsAttempts: z.coerce.number().int().min(1).max(100).default(5),
+  /** First retry delay; each later retry waits twice as long. @defaultValue 5000 (env JOBS_BACKOFF_MS) */
+  jobsBackoffMs: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  /** A job's lock; a worker killed mid-job gives its job back to the queue about this long after. @defaultValue 30000 (env JOBS_LOCK_MS) */
+  jobsLockMs: z.coerce.number().int().min(1000).max(600_000).default(30000),
+  /** Documents read, re-embedded and written per reindex batch (one checkpoint each). @defaultValue 500 (env REINDEX_BATCH_SIZE) */
+  reindexBatchSize: z.coerce.number().int().min(10).max(10_000).default(500),
 });
 
 export type SidecarConfig = Readonly<z.infer<typeof ConfigSchema>>;
@@ -156,6 +178,17 @@ const ENV_KEYS = {
   PROFILE_CACHE_SIZE: "profileCacheSize",
   SIGNALS_HALF_LIFE_DAYS: "signalsHalfLifeDays",
   SIGNALS_TTL_DAYS: "signalsTtlDays",
+  RERANK_CANDIDATES: "rerankCandidates",
+  PERSONAL_KNN_WEIGHT: "personalKnnWeight",
+  RERANK_MODEL_TIMEOUT_MS: "rerankModelTimeoutMs",
+  RERANK_BATCH_WINDOW_MS: "rerankBatchWindowMs",
+  RERANK_BATCH_MAX_LISTS: "rerankBatchMaxLists",
+  JOBS_QUEUE: "jobsQueue",
+  JOBS_CONCURRENCY: "jobsConcurrency",
+  JOBS_ATTEMPTS: "jobsAttempts",
+  JOBS_BACKOFF_MS: "jobsBackoffMs",
+  JOBS_LOCK_MS: "jobsLockMs",
+  REINDEX_BATCH_SIZE: "reindexBatchSize",
   HYBRID_FUSION: "hybrid.fusion",
   HYBRID_BM25_WEIGHT: "hybrid.bm25Weight",
   HYBRID_KNN_WEIGHT: "hybrid.knnWeight",

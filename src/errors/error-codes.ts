@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   REDIS_UNAVAILABLE: { status: 503, meaning: "Redis could not be reached before the deadline." },
   MODEL_UNAVAILABLE: { status: 503, meaning: "The model needed for this request is not loaded." },
   MODEL_FAILED: { status: 500, meaning: "The model failed while computing an answer." },
+  REINDEX_RUNNING: { status: 409, meaning: "A reindex of this alias is already queued or running; the answer names its job." },
+  REINDEX_FAILED: { status: 500, meaning: "A reindex job could not complete (verification failed, no model, no source index); the job's failure reason says why." },
   INTERNAL: { status: 500, meaning: "An unexpected error; it is logged with the request id." },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

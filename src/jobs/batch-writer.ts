@@ -1,0 +1,88 @@
+import { EnrichService, RESERVED_FIELDS, type BulkResponseBody, type IndexDocument, type ProductEmbedder, type RawRecord } from "../indexing";
+import { type OpenSearchGateway } from "../opensearch";
+import { ReindexError } from "./job-errors";
+import { type ScannedDocument } from "./document-scan";
+import { sleep, withBackoff } from "./opensearch-backoff";
+
+export interface BatchWriterOptions {
+  /** The index written to (a concrete index, never the alias). */
+  target: string;
+  /** The one model every written document is embedded with. */
+  embedder: ProductEmbedder;
+  timeoutMs: number;
+  /** Rounds of re-sending the documents OpenSearch answered 429 for. @defaultValue 8 */
+  rejectedRetries?: number;
+}
+
+/**
+ * Re-embeds stored documents with one model and bulk-writes them, ids kept: writing the same batch
+ * twice (a resumed job) leaves the same documents. A document that cannot be re-embedded or written
+ * fails the batch, so nothing is skipped silently and nothing keeps another model's vector.
+ */
+export class BatchWriter {
+  readonly #gateway: OpenSearchGateway;
+  readonly #options: BatchWriterOptions;
+  readonly #enrich: EnrichService;
+
+  constructor(gateway: OpenSearchGateway, options: BatchWriterOptions) {
+    if (options.target.trim() === "") throw new RangeError("batch writer needs a target index");
+    this.#gateway = gateway;
+    this.#options = options;
+    const embedder = options.embedder;
+    this.#enrich = new EnrichService({ gateway, embedder: () => embedder });
+  }
+
+  /** Writes the batch; resolves with the number of documents written. */
+  async write(documents: readonly ScannedDocument[]): Promise<number> {
+    if (documents.length === 0) return 0;
+    const records = documents.map((doc) => storedToRecord(doc));
+    const prepared = await this.#enrich.prepare(records, { index: this.#options.target, skipUnchanged: false, timeoutMs: this.#options.timeoutMs });
+    const ready: IndexDocument[] = [];
+    for (const item of prepared.items) {
+      if (item.status !== "ready" || !item.document) {
+        throw new ReindexError(`document ${item.id ?? `#${item.position}`} cannot be re-embedded: ${item.error?.message ?? item.status}`);
+      }
+      if (item.document.model_version !== this.#options.embedder.version || !item.document.embedding) {
+        throw new ReindexError(`document ${item.document.id} was not embedded with ${this.#options.embedder.version}`);
+      }
+      // The stamp of the original write is kept: indexed_at says when the content arrived, not when it was copied.
+      const original = documents[item.position]?.source.indexed_at;
+      if (typeof original === "string") item.document.indexed_at = original;
+      ready.push(item.document);
+    }
+    await this.#bulk(ready);
+    return ready.length;
+  }
+
+  async #bulk(documents: IndexDocument[]): Promise<void> {
+    let pending = documents;
+    const rounds = this.#options.rejectedRetries ?? 8;
+    for (let round = 0; pending.length > 0; round++) {
+      const lines = pending.flatMap((document) => [{ index: { _index: this.#options.target, _id: document.id } }, document]);
+      const response = await withBackoff(() =>
+        this.#gateway.request<BulkResponseBody>("POST", "/_bulk", lines, { timeoutMs: Math.max(this.#options.timeoutMs, 60_000) }),
+      );
+      const rejected: IndexDocument[] = [];
+      response.body.items.forEach((entry, i) => {
+        const result = entry.index;
+        const document = pending[i];
+        if (!result?.error || !document) return;
+        if (result.status === 429) rejected.push(document);
+        else throw new ReindexError(`writing ${document.id} into ${this.#options.target} failed: ${result.error.type}: ${result.error.reason ?? ""}`);
+      });
+      if (rejected.length > 0 && round + 1 >= rounds) {
+        throw new ReindexError(`OpenSearch kept rejecting ${rejected.length} documents with 429 after ${rounds} rounds`);
+      }
+      if (rejected.length > 0) await sleep(250 * 2 ** round);
+      pending = rejected;
+    }
+  }
+}
+
+/** A stored document back as a catalog record: the derived fields (vector, stamps, paths) are recomputed. */
+function storedToRecord(document: ScannedDocument): RawRecord {
+  const record: Record<string, unknown> = { ...document.source };
+  for (const field of RESERVED_FIELDS) delete record[field];
+  record.id ??= document.id;
+  return record;
+}

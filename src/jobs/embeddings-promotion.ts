@@ -1,0 +1,40 @@
+import { type OpenSearchGateway } from "../opensearch";
+import { type Enqueued, type JobQueue } from "./job-queue";
+import { liveIndex, swapAlias, versionedIndexes } from "./versioned-indexes";
+
+export type PromotionFollowUp =
+  | { action: "none"; reason: string }
+  | { action: "rolled-back"; from: string; to: string; ms: number }
+  | { action: "reindex"; job: Enqueued };
+
+export interface PromotionFollowUpOptions {
+  gateway: OpenSearchGateway;
+  /** The products alias. */
+  alias: string;
+  /** The embedding model version just promoted. */
+  version: string;
+  /** Where a reindex is enqueued; null or absent: only a rollback swap is possible. */
+  queue?: JobQueue | null;
+}
+
+/**
+ * What follows the promotion of an embedding model version for the products index: nothing when the
+ * live index already carries it; a rollback — the alias swapped back to the newest kept index built
+ * for that version (its mapping `_meta.model_version`), no re-embedding — when there is one; else a
+ * `reindex` job.
+ */
+export async function followEmbeddingsPromotion(options: PromotionFollowUpOptions): Promise<PromotionFollowUp> {
+  const { gateway, alias, version } = options;
+  const live = await liveIndex(gateway, alias);
+  const indexes = await versionedIndexes(gateway, alias);
+  const liveEntry = indexes.find((entry) => entry.index === live);
+  if (liveEntry?.modelVersion === version) return { action: "none", reason: `${alias} is already on ${live ?? "?"} built with ${version}` };
+  const kept = indexes.filter((entry) => entry.modelVersion === version && entry.index !== live).pop();
+  if (live && kept) {
+    const started = performance.now();
+    await swapAlias(gateway, alias, live, kept.index);
+    return { action: "rolled-back", from: live, to: kept.index, ms: Math.round(performance.now() - started) };
+  }
+  if (!options.queue) return { action: "none", reason: "no kept index carries this version and no queue to reindex with" };
+  return { action: "reindex", job: await options.queue.enqueueReindex(alias, version) };
+}

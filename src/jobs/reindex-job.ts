@@ -1,0 +1,210 @@
+import { type ProductEmbedder } from "../indexing";
+import { type OpenSearchGateway } from "../opensearch";
+import { BatchWriter } from "./batch-writer";
+import { DocumentScan } from "./document-scan";
+import { ReindexError } from "./job-errors";
+import { type JobProgress, type ReindexCheckpoint, type ReindexResult } from "./job-types";
+import { sleep } from "./opensearch-backoff";
+import { createVersionedIndex, liveIndex, nextVersionedIndex, swapAlias } from "./versioned-indexes";
+
+/** Thrown between two checkpointed batches when the worker is asked to stop; the job resumes later. */
+export class ReindexInterrupted extends Error {
+  override readonly name = "ReindexInterrupted";
+}
+
+export interface ReindexOptions {
+  /** The alias rebuilt (the products alias). */
+  alias: string;
+  /** The model every document of the new index is embedded with; its version is the job's target. */
+  embedder: ProductEmbedder;
+  /** Documents per batch (one checkpoint each). @defaultValue 500 */
+  batchSize?: number;
+  /** Deadline of one OpenSearch call. @defaultValue 60000 */
+  timeoutMs?: number;
+  /** Catch-up lower bounds are moved back by this much, for clocks that differ between sidecar and worker. @defaultValue 60000 */
+  clockSlackMs?: number;
+  /** Catch-up passes before the swap at most (they stop early once one finds nothing new). @defaultValue 5 */
+  maxCatchUpPasses?: number;
+  /** Wait after the swap for writes that resolved the alias before it, before the final catch-up. @defaultValue 1000 */
+  swapGraceMs?: number;
+}
+
+export interface ReindexHooks {
+  /** Persists the checkpoint; the job continues only once it is stored. */
+  save(checkpoint: ReindexCheckpoint): Promise<void>;
+  progress?(progress: JobProgress): Promise<void>;
+  /** Asked after each checkpoint; true makes the run throw {@link ReindexInterrupted}. */
+  shouldStop?(): boolean;
+  /** Called after each checkpoint (the lock renews itself here). */
+  afterBatch?(): Promise<void>;
+}
+
+const ADMIN_TIMEOUT_MS = 60_000;
+
+/**
+ * Rebuilds `alias` into the next versioned index with one embedding model, resumably:
+ *
+ * 1. copy — the live index read with a PIT + `search_after` on `id`, each batch re-embedded and written
+ *    under the same ids, then checkpointed (cursor and counts);
+ * 2. catch-up — documents of the live index stamped `indexed_at` ≥ the copy's start (less a clock slack)
+ *    are re-embedded and written again, pass after pass until one finds nothing;
+ * 3. verify — same document count as the live index, and no document without the target model version;
+ * 4. swap — the alias moves in one `_aliases` request; the old index stays for rollback;
+ * 5. final catch-up — writes that reached the old index between the last pass and the swap.
+ *
+ * Every step is idempotent, so a run restarted from any checkpoint repeats at most one batch.
+ */
+export async function runReindex(gateway: OpenSearchGateway, options: ReindexOptions, start: ReindexCheckpoint | undefined, hooks: ReindexHooks): Promise<ReindexResult> {
+  const batchSize = options.batchSize ?? 500;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const slackMs = options.clockSlackMs ?? 60_000;
+  const maxPasses = options.maxCatchUpPasses ?? 5;
+  const version = options.embedder.version;
+  const began = Date.now();
+
+  let checkpoint = start ?? (await plan(gateway, options.alias));
+  if (!start) await hooks.save(checkpoint);
+  await createVersionedIndex(gateway, options.alias, checkpoint.target, { version, dimension: options.embedder.dimension });
+  const writer = new BatchWriter(gateway, { target: checkpoint.target, embedder: options.embedder, timeoutMs });
+
+  const commit = async (next: ReindexCheckpoint): Promise<void> => {
+    checkpoint = next;
+    await hooks.save(next);
+    await hooks.progress?.({ phase: next.phase, done: next.copied + next.caughtUp, total: Math.max(next.total, next.copied + next.caughtUp) });
+    await hooks.afterBatch?.();
+    if (hooks.shouldStop?.()) throw new ReindexInterrupted(`reindex of ${options.alias} stopped at ${next.phase} after ${next.after ?? "the start"}`);
+  };
+
+  /** One scan of the source from the checkpoint's cursor; resolves with the documents written. */
+  const scan = async (query: Record<string, unknown> | undefined, counter: "copied" | "caughtUp"): Promise<number> => {
+    const reader = new DocumentScan(gateway, { index: checkpoint.source, size: batchSize, timeoutMs, ...(query ? { query } : {}) });
+    let written = 0;
+    try {
+      for (;;) {
+        const page = await reader.page(checkpoint.after);
+        if (page.documents.length === 0) break;
+        const n = await writer.write(page.documents);
+        written += n;
+        await commit({ ...checkpoint, after: page.last, [counter]: checkpoint[counter] + n });
+      }
+    } finally {
+      await reader.close().catch(() => undefined);
+    }
+    return written;
+  };
+
+  const sinceQuery = (since: string) => ({ range: { indexed_at: { gte: since } } });
+  const back = (iso: string) => new Date(Date.parse(iso) - slackMs).toISOString();
+
+  while (checkpoint.phase !== "done") {
+    switch (checkpoint.phase) {
+      case "copy": {
+        await refresh(gateway, checkpoint.source);
+        await scan(undefined, "copied");
+        await commit({ ...checkpoint, phase: "catch-up", after: null, since: back(checkpoint.startedAt), passStartedAt: new Date().toISOString() });
+        break;
+      }
+      case "catch-up": {
+        await refresh(gateway, checkpoint.source);
+        const found = await scan(sinceQuery(checkpoint.since ?? back(checkpoint.startedAt)), "caughtUp");
+        const passes = checkpoint.passes + 1;
+        if (found === 0 || passes >= maxPasses) {
+          await commit({ ...checkpoint, phase: "verify", passes, after: null });
+        } else {
+          const since = back(checkpoint.passStartedAt ?? checkpoint.startedAt);
+          await commit({ ...checkpoint, passes, after: null, since, passStartedAt: new Date().toISOString() });
+        }
+        break;
+      }
+      case "verify": {
+        const problem = await verify(gateway, checkpoint.source, checkpoint.target, version);
+        if (problem === null) {
+          await commit({ ...checkpoint, phase: "swap" });
+        } else if (problem.retry && checkpoint.passes < maxPasses + 3) {
+          // Writes still arriving: one more catch-up pass, then verify again.
+          const since = back(checkpoint.passStartedAt ?? checkpoint.startedAt);
+          await commit({ ...checkpoint, phase: "catch-up", passes: Math.max(checkpoint.passes, maxPasses - 1), after: null, since, passStartedAt: new Date().toISOString() });
+        } else {
+          throw new ReindexError(problem.message);
+        }
+        break;
+      }
+      case "swap": {
+        const behind = await liveIndex(gateway, options.alias);
+        if (behind !== checkpoint.target) {
+          if (behind !== checkpoint.source) throw new ReindexError(`alias ${options.alias} moved to ${behind ?? "no single index"} during the reindex; not swapping`);
+          await swapAlias(gateway, options.alias, checkpoint.source, checkpoint.target);
+        }
+        await commit({ ...checkpoint, phase: "final-catch-up", after: null, since: back(checkpoint.passStartedAt ?? checkpoint.startedAt) });
+        break;
+      }
+      case "final-catch-up": {
+        await sleep(options.swapGraceMs ?? 1000);
+        await refresh(gateway, checkpoint.source);
+        await scan(sinceQuery(checkpoint.since ?? back(checkpoint.startedAt)), "caughtUp");
+        await refresh(gateway, checkpoint.target);
+        await commit({ ...checkpoint, phase: "done", after: null });
+        break;
+      }
+    }
+  }
+
+  const documents = await count(gateway, checkpoint.target);
+  const seconds = (Date.now() - began) / 1000;
+  return {
+    alias: options.alias,
+    modelVersion: version,
+    source: checkpoint.source,
+    target: checkpoint.target,
+    documents,
+    copied: checkpoint.copied,
+    caughtUp: checkpoint.caughtUp,
+    seconds,
+    docsPerSecond: seconds > 0 ? Math.round(((checkpoint.copied + checkpoint.caughtUp) / seconds) * 10) / 10 : 0,
+  };
+}
+
+/** The first checkpoint: the live index, the next generation's name and the start time. */
+async function plan(gateway: OpenSearchGateway, alias: string): Promise<ReindexCheckpoint> {
+  const source = await liveIndex(gateway, alias);
+  if (!source) throw new ReindexError(`alias ${alias} must point at exactly one index to be reindexed (run relevance setup first)`);
+  const target = await nextVersionedIndex(gateway, alias);
+  const startedAt = new Date().toISOString();
+  await refresh(gateway, source);
+  const total = await count(gateway, source);
+  return { phase: "copy", source, target, startedAt, after: null, since: null, passStartedAt: null, copied: 0, caughtUp: 0, total, passes: 0 };
+}
+
+async function refresh(gateway: OpenSearchGateway, index: string): Promise<void> {
+  await gateway.request("POST", `/${encodeURIComponent(index)}/_refresh`, undefined, { timeoutMs: ADMIN_TIMEOUT_MS, retries: 1 });
+}
+
+async function count(gateway: OpenSearchGateway, index: string, query?: Record<string, unknown>): Promise<number> {
+  const response = await gateway.request<{ count: number }>("POST", `/${encodeURIComponent(index)}/_count`, query ? { query } : undefined, {
+    timeoutMs: ADMIN_TIMEOUT_MS,
+    retries: 1,
+  });
+  return response.body.count;
+}
+
+/**
+ * Same count as the source, and every document stamped with the target version; otherwise the alias
+ * stays. A target short of documents may only be behind on writes (`retry`); a stale version never is.
+ */
+async function verify(gateway: OpenSearchGateway, source: string, target: string, version: string): Promise<{ message: string; retry: boolean } | null> {
+  await refresh(gateway, source);
+  await refresh(gateway, target);
+  const [sourceCount, targetCount, stale] = await Promise.all([
+    count(gateway, source),
+    count(gateway, target),
+    count(gateway, target, { bool: { must_not: [{ term: { model_version: version } }] } }),
+  ]);
+  if (stale > 0) return { message: `verification failed: ${stale} documents of ${target} are not on model version ${version}`, retry: false };
+  if (sourceCount !== targetCount) {
+    return {
+      message: `verification failed: ${target} holds ${targetCount} documents, ${source} holds ${sourceCount} (deletes during a reindex are not carried over)`,
+      retry: sourceCount > targetCount,
+    };
+  }
+  return null;
+}

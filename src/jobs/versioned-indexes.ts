@@ -1,0 +1,75 @@
+import { buildIndexTemplate, indexesBehindAlias, OpenSearchRejectedError, versionedIndexName, type OpenSearchGateway } from "../opensearch";
+
+/** Index administration calls may wait on the cluster state; a minute is generous. */
+const ADMIN_TIMEOUT_MS = 60_000;
+
+/** `products-000003` → 3 for alias `products`; null for anything else. */
+function generationOf(alias: string, index: string): number | null {
+  const match = new RegExp(`^${alias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-(\\d{6})$`).exec(index);
+  return match ? Number(match[1]) : null;
+}
+
+/** Versioned indexes of the alias with the model version recorded in their `_meta` (null when none is). */
+export async function versionedIndexes(gateway: OpenSearchGateway, alias: string): Promise<{ index: string; generation: number; modelVersion: string | null }[]> {
+  const response = await gateway.request<Record<string, { mappings?: { _meta?: { model_version?: unknown } } }>>(
+    "GET",
+    `/${encodeURIComponent(alias)}-*/_mapping`,
+    undefined,
+    { ignore: [404], timeoutMs: ADMIN_TIMEOUT_MS, retries: 1 },
+  );
+  if (response.statusCode === 404) return [];
+  const found: { index: string; generation: number; modelVersion: string | null }[] = [];
+  for (const [index, body] of Object.entries(response.body)) {
+    const generation = generationOf(alias, index);
+    if (generation === null) continue;
+    const version = body.mappings?._meta?.model_version;
+    found.push({ index, generation, modelVersion: typeof version === "string" ? version : null });
+  }
+  return found.sort((a, b) => a.generation - b.generation);
+}
+
+/** The name after the highest existing generation (kept rollback indexes count too, so names are never reused). */
+export async function nextVersionedIndex(gateway: OpenSearchGateway, alias: string): Promise<string> {
+  const existing = await versionedIndexes(gateway, alias);
+  const highest = existing.reduce((max, entry) => Math.max(max, entry.generation), 0);
+  return versionedIndexName(alias, highest + 1);
+}
+
+/** The single index behind the alias; a reindex needs exactly one to read from and swap away from. */
+export async function liveIndex(gateway: OpenSearchGateway, alias: string): Promise<string | null> {
+  const indexes = await indexesBehindAlias(gateway, alias);
+  return indexes.length === 1 ? (indexes[0] ?? null) : null;
+}
+
+/**
+ * Creates `index` from the products template with the model's vector dimension, recording the model
+ * version in the mapping's `_meta` (what rollback looks for). Idempotent: an existing index is kept.
+ */
+export async function createVersionedIndex(gateway: OpenSearchGateway, alias: string, index: string, model: { version: string; dimension: number }): Promise<void> {
+  const { template } = await buildIndexTemplate("products", alias, model.dimension);
+  const settings = (template as { settings?: Record<string, unknown> }).settings;
+  const body = {
+    ...(settings ? { settings } : {}),
+    mappings: { ...template.mappings, _meta: { model_version: model.version, built_by: "reindex" } },
+  };
+  try {
+    await gateway.request("PUT", `/${encodeURIComponent(index)}`, body, { timeoutMs: ADMIN_TIMEOUT_MS });
+  } catch (err) {
+    if (!(err instanceof OpenSearchRejectedError && err.errorType === "resource_already_exists_exception")) throw err;
+  }
+}
+
+/** Points the alias from `from` to `to` in one `_aliases` request: readers see one index or the other, never none or both. */
+export async function swapAlias(gateway: OpenSearchGateway, alias: string, from: string, to: string): Promise<void> {
+  await gateway.request(
+    "POST",
+    "/_aliases",
+    {
+      actions: [
+        { remove: { index: from, alias } },
+        { add: { index: to, alias, is_write_index: true } },
+      ],
+    },
+    { timeoutMs: ADMIN_TIMEOUT_MS },
+  );
+}
