@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Home Depot protocol (issue 9): does `rerank` beat `hybrid` on held-out queries?
+#
+#   scripts/protocol-homedepot.sh --data ../shared/datasets/homedepot [--work DIR] [--port 18320] [--max-seconds 600] [--keep]
+#
+# 1. query-disjoint split of judgments-dev.csv (relevance judgments split --seed 42) → train.csv / test.csv;
+# 2. embeddings trained on train.csv (test queries excluded) + the catalog, promoted;
+# 3. a sidecar with all 54,667 products; `relevance train reranker --judgments train.csv --pipeline rerank
+#    --relevant-grade 1.33 --promote`; SIGHUP so serve loads it;
+# 4. `relevance eval --judgments test.csv --pipeline rerank --compare hybrid --relevant-grade 1.33 --min-judgments 5`.
+# Throw-away aliases (prefix rrhd-<pid>), a private MODELS_DIR under --work, Redis db 5; aliases deleted and
+# db 5 flushed at the end unless --keep. OPENSEARCH_URL defaults to http://127.0.0.1:9250.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+data="" work="" port=18320 max_seconds=600 keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --data) data="$2"; shift 2 ;;
+    --work) work="$2"; shift 2 ;;
+    --port) port="$2"; shift 2 ;;
+    --max-seconds) max_seconds="$2"; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "protocol-homedepot: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -n "${data}" ] || { echo "protocol-homedepot: --data DIR (the homedepot folder) is required" >&2; exit 2; }
+work="${work:-$(mktemp -d /tmp/protocol-homedepot-XXXXXX)}"
+mkdir -p "${work}"
+[ -f dist/src/cli/main.js ] || npm run build >&2
+
+prefix="rrhd-$$"
+export OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9250}"
+export REDIS_URL="redis://127.0.0.1:6379/5"
+export MODELS_DIR="${work}/models"
+export PRODUCTS_ALIAS="${prefix}-products" EVENTS_ALIAS="${prefix}-events" PROFILES_ALIAS="${prefix}-profiles"
+key="protocol-admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+export API_KEYS="${key}:admin" SIDECAR_API_KEY="${key}"
+export PSEUDONYM_KEY="protocol-pseudonym-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+export SIDECAR_URL="http://127.0.0.1:${port}"
+relevance() { node bin/relevance.js "$@"; }
+say() { echo "== $*" >&2; }
+map="id=product_uid,title=product_title"
+
+server=""
+cleanup() {
+  [ -n "${server}" ] && kill "${server}" 2>/dev/null && wait "${server}" 2>/dev/null
+  if [ "${keep}" = 0 ]; then
+    for alias in "${PRODUCTS_ALIAS}" "${EVENTS_ALIAS}" "${PROFILES_ALIAS}"; do
+      for index in $(curl -fs "${OPENSEARCH_URL}/_alias/${alias}" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(Object.keys(JSON.parse(s)).join(" "))}catch{}})'); do
+        case "${index}" in "${prefix}"-*) curl -fs -X DELETE "${OPENSEARCH_URL}/${index}" >/dev/null || true ;; esac
+      done
+    done
+    redis-cli -n 5 FLUSHDB >/dev/null 2>&1 || true
+  fi
+  true
+}
+trap cleanup EXIT
+
+say "query-disjoint split"
+relevance judgments split --judgments "${data}/judgments-dev.csv" --train-out "${work}/train.csv" --test-out "${work}/test.csv" --seed 42 | tail -1
+
+say "train embeddings on train.csv (test queries excluded)"
+relevance train embeddings --judgments "${work}/train.csv" --exclude-queries "${work}/test.csv" --catalog "${data}/products.csv" --map "${map}" --promote | tail -1
+
+say "setup, serve, load products"
+relevance setup >/dev/null
+LOG_LEVEL=warn PORT="${port}" node bin/relevance.js serve >"${work}/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 300); do curl -fs "${SIDECAR_URL}/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+relevance load --catalog "${data}/products.csv" --map "${map}" | tail -1
+
+say "train reranker on train.csv (pipeline rerank)"
+relevance train reranker --judgments "${work}/train.csv" --pipeline rerank --relevant-grade 1.33 --max-seconds "${max_seconds}" --promote | tail -1
+kill -HUP "${server}"
+sleep 3
+
+say "eval rerank vs hybrid on test.csv"
+relevance eval --judgments "${work}/test.csv" --pipeline rerank --compare hybrid --relevant-grade 1.33 --min-judgments 5 --out "${work}/eval-rerank-hybrid" | tail -1
