@@ -10,7 +10,15 @@ import { RedisBehaviourSink, behaviourOptionsFromConfig, type BehaviourOptions }
 import { pingRedis } from "../redis";
 import { createRuntime, type ActiveModels } from "../runtime";
 import { SearchService } from "../search";
-import { CandidateLists, HistoryEmbeddings, ProfileHandoff, RerankInputsBuilder } from "../search/rerank";
+import {
+  AttentionRerankStage,
+  CandidateLists,
+  HistoryEmbeddings,
+  PersonalRetrieveStage,
+  ProfileHandoff,
+  RerankBatcher,
+  RerankInputsBuilder,
+} from "../search/rerank";
 import { createApp } from "./app";
 import { SidecarMetrics } from "./metrics";
 
@@ -70,6 +78,16 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
           onOutcome: (type, outcome, count) => metrics.eventsTotal.inc({ type, outcome }, count),
         })
       : undefined;
+  // Model inputs of the re-ranker: the same builder serves the rerank stage and /v1/candidates (training).
+  const handoff = new ProfileHandoff();
+  const rerankInputs = new RerankInputsBuilder({
+    behaviour,
+    historyEmbeddings: new HistoryEmbeddings({ gateway, productsAlias: config.productsAlias }),
+    embedderVersion: () => models.embedder?.version ?? null,
+    handoff,
+    historyLimit: config.profileRecentItems,
+    historyHalfLifeDays: config.profileHalfLifeDays,
+  });
   const search = new SearchService({
     gateway,
     config,
@@ -77,15 +95,15 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     onDegraded: (pipeline, reason) => metrics.searchDegraded.inc({ pipeline, reason }),
     // The same user key the events stored the profile under (none without PSEUDONYM_KEY).
     ...(events ? { pseudonymizer: events.pseudonymizer } : {}),
-  });
-  // Model inputs of the re-ranker: the same builder serves the rerank stage and /v1/candidates (training).
-  const rerankInputs = new RerankInputsBuilder({
-    behaviour,
-    historyEmbeddings: new HistoryEmbeddings({ gateway, productsAlias: config.productsAlias }),
-    embedderVersion: () => models.embedder?.version ?? null,
-    handoff: new ProfileHandoff(),
-    historyLimit: config.profileRecentItems,
-    historyHalfLifeDays: config.profileHalfLifeDays,
+    rerankStage: new AttentionRerankStage({
+      reranker: () => models.reranker,
+      backend: () => models.status().backend?.name ?? null,
+      builder: rerankInputs,
+      batcher: new RerankBatcher({ windowMs: config.rerankBatchWindowMs, maxLists: config.rerankBatchMaxLists }),
+      modelTimeoutMs: config.rerankModelTimeoutMs,
+    }),
+    personalRetrieve: (fallback, hybrid) =>
+      new PersonalRetrieveStage({ ...hybrid, fallback, behaviour, handoff, personalWeight: config.personalKnnWeight }),
   });
   const candidates = new CandidateLists({
     pipelines: search.pipelines,

@@ -46,6 +46,8 @@ export const MAX_RESULT_WINDOW = 10_000;
 export interface SearchLimits {
   /** Candidates each retriever returns for hybrid, rerank and personal (config `hybrid.candidates`, env HYBRID_CANDIDATES). */
   hybridCandidates: number;
+  /** Candidates each retriever returns for rerank and personal (config `rerankCandidates`, env RERANK_CANDIDATES). @defaultValue `hybridCandidates` */
+  rerankCandidates?: number;
 }
 
 /**
@@ -65,14 +67,17 @@ export function searchRequestSchema(limits: SearchLimits) {
           message: `from + size must be at most ${MAX_RESULT_WINDOW} (OpenSearch's index.max_result_window), got ${end}`,
         });
       }
-    } else if (isPipelineName(request.pipeline) && end > limits.hybridCandidates) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["from"],
-        message:
-          `from + size must be at most ${limits.hybridCandidates} for the ${request.pipeline} pipeline, the candidates each retriever ` +
-          `returns (config hybrid.candidates, env HYBRID_CANDIDATES), got ${end}`,
-      });
+    } else if (isPipelineName(request.pipeline)) {
+      const reranked = request.pipeline === "rerank" || request.pipeline === "personal";
+      const limit = reranked ? (limits.rerankCandidates ?? limits.hybridCandidates) : limits.hybridCandidates;
+      const setting = reranked && limits.rerankCandidates !== undefined ? "config rerankCandidates, env RERANK_CANDIDATES" : "config hybrid.candidates, env HYBRID_CANDIDATES";
+      if (end > limit) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["from"],
+          message: `from + size must be at most ${limit} for the ${request.pipeline} pipeline, the candidates each retriever returns (${setting}), got ${end}`,
+        });
+      }
     }
   });
 }

@@ -3,7 +3,7 @@ import { type OpenSearchGateway } from "../opensearch";
 import { Bm25RetrieveStage } from "./bm25-retrieve-stage";
 import { type Candidate, type RetrieverName } from "./candidate";
 import { Deadline } from "./deadline";
-import { HybridRetrieveStage } from "./hybrid-retrieve-stage";
+import { HybridRetrieveStage, type HybridRetrieveStageOptions } from "./hybrid-retrieve-stage";
 import { candidateNeedsOf, declarePipelines, PipelineRegistry, type SearchPipeline } from "./pipeline-registry";
 import { PlaceholderRerankStage } from "./placeholder-rerank-stage";
 import { type QueryEmbedderProvider } from "./query-embedder";
@@ -11,7 +11,7 @@ import { QueryVectorCache } from "./query-vector-cache";
 import { type SearchContext } from "./search-context";
 import { searchRequestSchema, type PipelineName, type SearchRequest } from "./search-request";
 import { type HitExplain, type SearchHit, type SearchResponse } from "./search-response";
-import { type RankedCandidate, type Reranked, type RerankStage, type Retrieval } from "./search-stage";
+import { type RankedCandidate, type Reranked, type RerankStage, type Retrieval, type RetrieveStage } from "./search-stage";
 import { SourcePageStage } from "./source-page-stage";
 import { StageDiagnostics, type DegradedReason } from "./stage-diagnostics";
 
@@ -26,6 +26,12 @@ export interface SearchServiceDependencies {
   rerankStage?: RerankStage;
   /** Pseudonymizes `user_id` into the context's `userKey` (src/events `Pseudonymizer`). @defaultValue none: `userKey` is null */
   pseudonymizer?: UserPseudonymizer;
+  /**
+   * Builds `personal`'s retrieve stage (src/search/rerank PersonalRetrieveStage) from the rerank
+   * pipeline's (`rerankCandidates` deep; its fallback) and the options it was made with.
+   * @defaultValue `personal` retrieves as `rerank` does
+   */
+  personalRetrieve?: (rerankRetrieve: RetrieveStage, options: HybridRetrieveStageOptions) => RetrieveStage;
 }
 
 /** What the service needs of src/events' Pseudonymizer. */
@@ -47,19 +53,25 @@ export class SearchService {
   constructor(dependencies: SearchServiceDependencies) {
     const { gateway, config } = dependencies;
     this.#config = config;
-    this.requestSchema = searchRequestSchema({ hybridCandidates: config.hybrid.candidates });
+    this.requestSchema = searchRequestSchema({ hybridCandidates: config.hybrid.candidates, rerankCandidates: config.rerankCandidates });
     this.#onDegraded = dependencies.onDegraded ?? (() => undefined);
     this.#pseudonymizer = dependencies.pseudonymizer;
     const opensearch = { gateway, productsAlias: config.productsAlias, opensearchTimeoutMs: config.opensearchTimeoutMs };
+    const hybridOptions: HybridRetrieveStageOptions = {
+      ...opensearch,
+      hybrid: config.hybrid,
+      queryEmbedder: dependencies.queryEmbedder ?? (() => null),
+      queryVectors: this.queryVectors,
+    };
+    // The re-ranker sees RERANK_CANDIDATES per retriever (paging of rerank/personal is bounded by it).
+    const rerankOptions = { ...hybridOptions, hybrid: { ...config.hybrid, candidates: config.rerankCandidates } };
+    const rerankRetrieve = new HybridRetrieveStage(rerankOptions);
     this.pipelines = new PipelineRegistry(
       declarePipelines({
         bm25Retrieve: new Bm25RetrieveStage({ ...opensearch, depth: "page" }),
-        hybridRetrieve: new HybridRetrieveStage({
-          ...opensearch,
-          hybrid: config.hybrid,
-          queryEmbedder: dependencies.queryEmbedder ?? (() => null),
-          queryVectors: this.queryVectors,
-        }),
+        hybridRetrieve: new HybridRetrieveStage(hybridOptions),
+        rerankRetrieve,
+        ...(dependencies.personalRetrieve ? { personalRetrieve: dependencies.personalRetrieve(rerankRetrieve, rerankOptions) } : {}),
         rerank: dependencies.rerankStage ?? new PlaceholderRerankStage(),
         page: new SourcePageStage(opensearch),
       }),

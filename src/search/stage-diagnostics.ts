@@ -1,5 +1,14 @@
 /** Why an answer came from a simpler path than the one asked for (a metrics label). */
-export type DegradedReason = "no_model" | "embedding_failed" | "knn_failed" | "reranker_unavailable";
+export type DegradedReason =
+  | "no_model"
+  | "embedding_failed"
+  | "knn_failed"
+  | "reranker_unavailable"
+  | "reranker_late"
+  | "reranker_failed"
+  | "behaviour_unavailable"
+  | "history_unavailable"
+  | "personal_knn_failed";
 
 export interface Degradation {
   readonly reason: DegradedReason;

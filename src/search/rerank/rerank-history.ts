@@ -1,4 +1,4 @@
-import { EVENT_WEIGHTS, type RecentInteraction, type UserProfile } from "../../profiles";
+import { EVENT_WEIGHTS, type UserProfile } from "../../profiles";
 
 /** One item of the history the model attends over, before its embedding is looked up. */
 export interface HistoryEntry {

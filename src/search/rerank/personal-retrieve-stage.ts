@@ -1,0 +1,138 @@
+import { type MultiSearchItem, type SearchResponseBody } from "../../opensearch";
+import { type BehaviourReader, type UserProfile } from "../../profiles";
+import { bm25Query, filterClauses } from "../bm25-query";
+import { type Candidate, type CandidateNeeds } from "../candidate";
+import { fuseCandidates } from "../fusion";
+import { type HybridRetrieveStageOptions } from "../hybrid-retrieve-stage";
+import { retrieverHits, sourceFilter, totalOf, type RetrieverHit } from "../retriever-hits";
+import { type SearchContext } from "../search-context";
+import { type Retrieval, type RetrieveStage } from "../search-stage";
+import { type ProfileHandoff } from "./profile-handoff";
+import { withTimeout } from "./with-timeout";
+
+export interface PersonalRetrieveStageOptions extends HybridRetrieveStageOptions {
+  /** What `personal` falls back to (no user, no usable interest vector): the rerank pipeline's hybrid retrieval. */
+  fallback: RetrieveStage;
+  behaviour: BehaviourReader;
+  /** Hands the profile read here to the re-rank stage of the same search. */
+  handoff: ProfileHandoff;
+  /** Weight of the interest-vector kNN in the fusion (minmax: of its normalized score; rrf: of its reciprocal rank). */
+  personalWeight: number;
+  /** Cap of the profile read. @defaultValue 250 */
+  profileTimeoutMs?: number;
+}
+
+/**
+ * `personal` retrieval: BM25, kNN on the query vector and kNN on the user's interest vector (with the
+ * query's filters) in ONE `_msearch`, fused — so items the query words miss can enter the candidates.
+ * The interest vector is used only when it was made by the serving embedding model. Without a user,
+ * a profile or a usable vector, or when the profile cannot be read: the rerank pipeline's retrieval.
+ */
+export class PersonalRetrieveStage implements RetrieveStage {
+  readonly kind = "retrieve" as const;
+  readonly name = "personal-retrieve";
+  readonly #options: PersonalRetrieveStageOptions;
+
+  constructor(options: PersonalRetrieveStageOptions) {
+    if (!(options.personalWeight >= 0 && options.personalWeight <= 1)) throw new RangeError(`personalWeight must be in [0, 1], got ${options.personalWeight}`);
+    this.#options = options;
+  }
+
+  async retrieve(context: SearchContext, needs: CandidateNeeds): Promise<Retrieval> {
+    const o = this.#options;
+    const embedder = o.queryEmbedder();
+    if (context.userKey === null || !embedder || o.personalWeight === 0) return o.fallback.retrieve(context, needs);
+    let profile: UserProfile | null;
+    try {
+      profile = await withTimeout(o.behaviour.profile(context.userKey), context.deadline.callTimeoutMs(o.profileTimeoutMs ?? 250), "the profile read");
+    } catch {
+      // The re-rank stage reads again and reports Redis trouble; retrieval goes on without the profile.
+      return o.fallback.retrieve(context, needs);
+    }
+    o.handoff.set(context, profile);
+    const interest = profile?.interest;
+    if (!interest || interest.modelVersion !== embedder.version) return o.fallback.retrieve(context, needs);
+
+    let vector: Float32Array;
+    try {
+      vector = await o.queryVectors.vectorFor(embedder, context.request.q);
+    } catch {
+      return o.fallback.retrieve(context, needs);
+    }
+    if (interest.vector.length !== vector.length) return o.fallback.retrieve(context, needs);
+    context.queryVector = { vector, model: embedder.name, version: embedder.version };
+    const { request, deadline, diagnostics } = context;
+    const depth = o.hybrid.candidates;
+    const filter = filterClauses(request.filters);
+    const knnFilter = filter.length > 0 ? { filter: { bool: { filter } } } : {};
+    const source = sourceFilter(needs);
+    const knn = (v: Float32Array) => ({ size: depth, _source: source, track_total_hits: false, query: { knn: { embedding: { vector: Array.from(v), k: depth, ...knnFilter } } } });
+    const [lexical, semantic, personal] = await o.gateway.msearch(o.productsAlias, [{ query: bm25Query(request.q, request.filters), size: depth, _source: source }, knn(vector), knn(interest.vector)], {
+      timeoutMs: deadline.callTimeoutMs(o.opensearchTimeoutMs),
+      retries: 0,
+    });
+    const lexicalBody = successful(lexical);
+    // Let the plain hybrid stage raise (or degrade) exactly as it does for BM25 failures.
+    if (!lexicalBody) return o.fallback.retrieve(context, needs);
+    const semanticBody = successful(semantic);
+    if (semanticBody) context.embeddings = { model: embedder.name, version: embedder.version };
+    else diagnostics.degrade(this.name, "knn_failed", "kNN retrieval failed; answered with bm25 and the personal kNN");
+    const personalBody = successful(personal);
+    if (!personalBody) diagnostics.degrade(this.name, "personal_knn_failed", "kNN on the user's interest vector failed; answered without it");
+
+    const bm25 = retrieverHits(lexicalBody, needs);
+    const query = semanticBody ? retrieverHits(semanticBody, needs) : [];
+    const mine = personalBody ? retrieverHits(personalBody, needs) : [];
+    const override = request.hybrid;
+    const method = override?.fusion ?? o.hybrid.fusion;
+    const fused = fuseCandidates(bm25, query, {
+      method,
+      bm25Weight: override?.bm25_weight ?? o.hybrid.bm25Weight,
+      knnWeight: override?.knn_weight ?? o.hybrid.knnWeight,
+      rrfK: o.hybrid.rrfK,
+    });
+    const personalPart = personalScores(mine, method, o.hybrid.rrfK);
+    const scores = new Map(fused.map((f) => [f.id, f.score]));
+    for (const [id, s] of personalPart) scores.set(id, (scores.get(id) ?? 0) + o.personalWeight * s);
+    const byId = (hits: RetrieverHit[]) => new Map(hits.map((h) => [h.id, h]));
+    const [bm25ById, queryById, mineById] = [byId(bm25), byId(query), byId(mine)];
+    const order = [...scores.entries()].sort((a, b) => b[1] - a[1] || (bm25ById.get(b[0])?.score ?? -1) - (bm25ById.get(a[0])?.score ?? -1) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const candidates = order.map(([id, score], i): Candidate => {
+      const l = bm25ById.get(id);
+      const q = queryById.get(id);
+      const m = mineById.get(id);
+      const carried = (l ?? q ?? m) as RetrieverHit;
+      return {
+        id,
+        index: carried.index,
+        score,
+        rank: i + 1,
+        retrievers: {
+          ...(l ? { bm25: { score: l.score, rank: l.rank } } : {}),
+          ...(q ? { knn: { score: q.score, rank: q.rank } } : {}),
+          ...(m ? { personal_knn: { score: m.score, rank: m.rank } } : {}),
+        },
+        fields: carried.fields,
+        ...(carried.embedding ? { embedding: carried.embedding } : {}),
+      };
+    });
+    return { candidates, total: Math.max(totalOf(lexicalBody), candidates.length), retrievers: ["bm25", "knn", "personal_knn"] };
+  }
+}
+
+/** The personal list's part before weighting: min-max-normalized scores, or reciprocal ranks for rrf. */
+function personalScores(hits: readonly RetrieverHit[], method: string, rrfK: number): Map<string, number> {
+  if (method === "rrf") return new Map(hits.map((h, i) => [h.id, 1 / (rrfK + i + 1)]));
+  if (hits.length === 0) return new Map();
+  let min = Infinity;
+  let max = -Infinity;
+  for (const h of hits) {
+    min = Math.min(min, h.score);
+    max = Math.max(max, h.score);
+  }
+  return new Map(hits.map((h) => [h.id, max > min ? (h.score - min) / (max - min) : 1]));
+}
+
+function successful(item: MultiSearchItem | undefined): SearchResponseBody | undefined {
+  return item && !item.error ? item : undefined;
+}
