@@ -10,6 +10,7 @@ import { serveCommand } from "./commands/serve";
 import { setupCommand } from "./commands/setup";
 import { synthesizeCommand } from "./commands/synthesize";
 import { trainCommand } from "./commands/train";
+import { workerCommand } from "./commands/worker";
 
 export function buildProgram(): Command {
   const program = new Command("relevance")
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(text) });
   program.addCommand(opensearchCommand());
   program.addCommand(serveCommand());
+  program.addCommand(workerCommand());
   program.addCommand(setupCommand());
   program.addCommand(loadCommand());
   program.addCommand(eventsCommand());

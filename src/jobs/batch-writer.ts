@@ -32,8 +32,13 @@ export class BatchWriter {
     this.#enrich = new EnrichService({ gateway, embedder: () => embedder });
   }
 
-  /** Writes the batch; resolves with the number of documents written. */
-  async write(documents: readonly ScannedDocument[]): Promise<number> {
+  /**
+   * Writes the batch; resolves with the number of documents written. With `skipCopied` (catch-up),
+   * documents whose copy in the target has the same `indexed_at` and content hash are left alone:
+   * only writes that arrived since they were copied are re-embedded.
+   */
+  async write(all: readonly ScannedDocument[], skipCopied = false): Promise<number> {
+    const documents = skipCopied ? await this.#notYetCopied(all) : all;
     if (documents.length === 0) return 0;
     const records = documents.map((doc) => storedToRecord(doc));
     const prepared = await this.#enrich.prepare(records, { index: this.#options.target, skipUnchanged: false, timeoutMs: this.#options.timeoutMs });
@@ -52,6 +57,23 @@ export class BatchWriter {
     }
     await this.#bulk(ready);
     return ready.length;
+  }
+
+  async #notYetCopied(documents: readonly ScannedDocument[]): Promise<readonly ScannedDocument[]> {
+    if (documents.length === 0) return documents;
+    const response = await withBackoff(() =>
+      this.#gateway.request<{ docs?: { _id: string; found?: boolean; _source?: { indexed_at?: unknown; content_hash?: unknown } }[] }>(
+        "POST",
+        `/${encodeURIComponent(this.#options.target)}/_mget`,
+        { ids: documents.map((doc) => doc.id) },
+        { querystring: { _source_includes: "indexed_at,content_hash", realtime: true }, timeoutMs: this.#options.timeoutMs, retries: 1 },
+      ),
+    );
+    const copied = new Map((response.body.docs ?? []).filter((doc) => doc.found && doc._source).map((doc) => [doc._id, doc._source]));
+    return documents.filter((doc) => {
+      const copy = copied.get(doc.id);
+      return !copy || copy.indexed_at !== doc.source.indexed_at || copy.content_hash !== doc.source.content_hash;
+    });
   }
 
   async #bulk(documents: IndexDocument[]): Promise<void> {

@@ -29,7 +29,12 @@ export async function followEmbeddingsPromotion(options: PromotionFollowUpOption
   const indexes = await versionedIndexes(gateway, alias);
   const liveEntry = indexes.find((entry) => entry.index === live);
   if (liveEntry?.modelVersion === version) return { action: "none", reason: `${alias} is already on ${live ?? "?"} built with ${version}` };
-  const kept = indexes.filter((entry) => entry.modelVersion === version && entry.index !== live).pop();
+  let kept = indexes.filter((entry) => entry.modelVersion === version && entry.index !== live).pop();
+  // Indexes built before reindexing existed (by `relevance setup` and a load) carry no `_meta`: their documents say.
+  for (const entry of [...indexes].reverse()) {
+    if (kept || entry.index === live || entry.modelVersion !== null) continue;
+    if (await carriesOnly(gateway, entry.index, version)) kept = entry;
+  }
   if (live && kept) {
     const started = performance.now();
     await swapAlias(gateway, alias, live, kept.index);
@@ -37,4 +42,12 @@ export async function followEmbeddingsPromotion(options: PromotionFollowUpOption
   }
   if (!options.queue) return { action: "none", reason: "no kept index carries this version and no queue to reindex with" };
   return { action: "reindex", job: await options.queue.enqueueReindex(alias, version) };
+}
+
+/** True when the index holds documents and every one is stamped with `version`. */
+async function carriesOnly(gateway: OpenSearchGateway, index: string, version: string): Promise<boolean> {
+  const count = async (query?: Record<string, unknown>) =>
+    (await gateway.request<{ count: number }>("POST", `/${encodeURIComponent(index)}/_count`, query ? { query } : undefined, { timeoutMs: 30_000, retries: 1 })).body.count;
+  const [all, other] = await Promise.all([count(), count({ bool: { must_not: [{ term: { model_version: version } }] } })]);
+  return all > 0 && other === 0;
 }

@@ -1,4 +1,4 @@
-import { Queue, type Job } from "bullmq";
+import { Queue } from "bullmq";
 import { type Redis } from "ioredis";
 import { asRedisError } from "../redis";
 import { type JobData, type ReindexJobData, type ReindexResult } from "./job-types";

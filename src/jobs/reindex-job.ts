@@ -83,7 +83,7 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
       for (;;) {
         const page = await reader.page(checkpoint.after);
         if (page.documents.length === 0) break;
-        const n = await writer.write(page.documents);
+        const n = await writer.write(page.documents, counter === "caughtUp");
         written += n;
         await commit({ ...checkpoint, after: page.last, [counter]: checkpoint[counter] + n });
       }
