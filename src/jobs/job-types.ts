@@ -61,6 +61,8 @@ export interface ReindexResult {
   documents: number;
   copied: number;
   caughtUp: number;
+  /** Duration of the run that completed the job (a resumed job's last run). */
   seconds: number;
+  /** Documents written per second by that run. */
   docsPerSecond: number;
 }

@@ -160,7 +160,8 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
     copied: checkpoint.copied,
     caughtUp: checkpoint.caughtUp,
     seconds,
-    docsPerSecond: seconds > 0 ? Math.round(((checkpoint.copied + checkpoint.caughtUp) / seconds) * 10) / 10 : 0,
+    // This run's own rate: a resumed run started from the checkpoint's counts.
+    docsPerSecond: seconds > 0 ? Math.round(((checkpoint.copied + checkpoint.caughtUp - (start ? start.copied + start.caughtUp : 0)) / seconds) * 10) / 10 : 0,
   };
 }
 

@@ -58,7 +58,7 @@ describe("train embeddings / models CLI", function () {
 
     const listed = JSON.parse((await run(modelsCommand(), ["list", "--models-dir", models])).pop() as string) as { version: string; active: boolean }[];
     assert.deepEqual(listed.map((m) => [m.version, m.active]), [[summary.version, false]]);
-    await run(modelsCommand(), ["promote", "embeddings", String(summary.version), "--models-dir", models]);
+    await run(modelsCommand(), ["promote", "embeddings", String(summary.version), "--models-dir", models, "--no-reindex"]);
     assert.equal(await activeVersion(models, "embeddings"), summary.version);
   });
 

@@ -1,10 +1,38 @@
 import { Command } from "commander";
-import { envDefault, readConnectionSettings } from "../../config";
-import { listModels, promoteModel } from "../../model";
+import { envDefault, loadConfig, readConnectionSettings } from "../../config";
+import { connectQueueRedis, followEmbeddingsPromotion, JobQueue, type PromotionFollowUp } from "../../jobs";
+import { EMBEDDINGS_KIND, listModels, promoteModel } from "../../model";
+import { OpenSearchGateway, readClusterCa } from "../../opensearch";
 import { note, printSummary } from "../output";
 
 interface ModelsFlags {
   modelsDir?: string;
+  /** commander's `--no-reindex`: false when given. */
+  reindex?: boolean;
+}
+
+/**
+ * After an embeddings promotion: swap the products alias back to a kept index built with that version
+ * (rollback, no re-embedding), or enqueue a `reindex` job for `relevance worker`.
+ */
+async function followPromotion(modelsDir: string, version: string): Promise<PromotionFollowUp> {
+  const config = loadConfig({ modelsDir });
+  const gateway = new OpenSearchGateway({
+    url: config.opensearchUrl,
+    username: config.opensearchUsername,
+    password: config.opensearchPassword,
+    ca: readClusterCa(config.opensearchCaFile),
+    timeoutMs: config.opensearchTimeoutMs,
+  });
+  const connection = connectQueueRedis(config.redisUrl);
+  const queue = new JobQueue({ connection, name: config.jobsQueue, attempts: config.jobsAttempts, backoffMs: config.jobsBackoffMs });
+  try {
+    return await followEmbeddingsPromotion({ gateway, alias: config.productsAlias, version, queue });
+  } finally {
+    await queue.close();
+    connection.disconnect();
+    await gateway.close();
+  }
 }
 
 /** The same models folder `serve` and `train` use: the flag, else MODELS_DIR, else its default. */
@@ -43,10 +71,25 @@ export function modelsCommand(): Command {
     .argument("<name>", "model name (its folder under the models folder)")
     .argument("<version>", "version to activate")
     .option("--models-dir <dir>", MODELS_DIR_HELP)
+    .option("--no-reindex", "embeddings only: do not swap the products alias back or enqueue a reindex")
     .action(async (name: string, version: string, flags: ModelsFlags) => {
-      await promoteModel(modelsDirOf(flags), name, version);
-      note(`${name}: active version is now ${version} (re-embed the catalog to use it for documents)`);
-      printSummary({ name, version, promoted: true });
+      const modelsDir = modelsDirOf(flags);
+      await promoteModel(modelsDir, name, version);
+      if (name !== EMBEDDINGS_KIND || flags.reindex === false) {
+        note(`${name}: active version is now ${version}${name === EMBEDDINGS_KIND ? " (documents keep their vectors: no reindex)" : ""}`);
+        printSummary({ name, version, promoted: true });
+        return;
+      }
+      let followUp: PromotionFollowUp;
+      try {
+        followUp = await followPromotion(modelsDir, version);
+      } catch (err) {
+        throw new Error(`${name} ${version} is promoted, but the products index could not follow: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+      if (followUp.action === "rolled-back") note(`${name}: active version is now ${version}; products alias swapped back from ${followUp.from} to ${followUp.to} in ${followUp.ms} ms`);
+      else if (followUp.action === "reindex") note(`${name}: active version is now ${version}; reindex job ${followUp.job.id} ${followUp.job.created ? "enqueued" : "already queued"} (relevance worker runs it; relevance jobs ${followUp.job.id} shows it)`);
+      else note(`${name}: active version is now ${version}; ${followUp.reason}`);
+      printSummary({ name, version, promoted: true, index: followUp.action, ...(followUp.action === "reindex" ? { job: followUp.job.id } : {}), ...(followUp.action === "rolled-back" ? { index_now: followUp.to } : {}) });
     });
   return models;
 }
