@@ -1,7 +1,7 @@
 import { type OpenSearchGateway, type SearchResponseBody } from "../opensearch";
 import { type Candidate, type CandidateNeeds } from "./candidate";
 import { bm25Query } from "./bm25-query";
-import { retrieverHits, sourceFilter, totalOf } from "./retriever-hits";
+import { MissingDocIdError, retrievalFields, retrieverHits, totalOf } from "./retriever-hits";
 import { type SearchContext } from "./search-context";
 import { type Retrieval, type RetrieveStage } from "./search-stage";
 
@@ -32,6 +32,15 @@ export class Bm25RetrieveStage implements RetrieveStage {
   }
 
   async retrieve(context: SearchContext, needs: CandidateNeeds): Promise<Retrieval> {
+    try {
+      return await this.#retrieve(context, needs, false);
+    } catch (err) {
+      if (err instanceof MissingDocIdError) return this.#retrieve(context, needs, true);
+      throw err;
+    }
+  }
+
+  async #retrieve(context: SearchContext, needs: CandidateNeeds, storedIds: boolean): Promise<Retrieval> {
     const { request, deadline } = context;
     const depth = this.#options.depth ?? "page";
     const body = await this.#options.gateway.search<SearchResponseBody>(
@@ -39,7 +48,7 @@ export class Bm25RetrieveStage implements RetrieveStage {
       {
         query: bm25Query(request.q, request.filters),
         size: depth === "page" ? request.from + request.size : depth,
-        _source: sourceFilter(needs),
+        ...retrievalFields(needs, storedIds),
       },
       { timeoutMs: deadline.callTimeoutMs(this.#options.opensearchTimeoutMs), retries: 0 },
     );

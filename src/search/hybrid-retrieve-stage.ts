@@ -6,7 +6,8 @@ import { type Candidate, type CandidateNeeds } from "./candidate";
 import { fuseCandidates, type FusionOptions } from "./fusion";
 import { type QueryEmbedderProvider } from "./query-embedder";
 import { type QueryVectorCache } from "./query-vector-cache";
-import { retrieverHits, sourceFilter, totalOf, type RetrieverHit } from "./retriever-hits";
+import { type QueryEmbedder } from "./query-embedder";
+import { MissingDocIdError, retrievalFields, retrieverHits, totalOf, type RetrieverHit } from "./retriever-hits";
 import { type SearchContext } from "./search-context";
 import { type Retrieval, type RetrieveStage } from "./search-stage";
 
@@ -44,7 +45,7 @@ export class HybridRetrieveStage implements RetrieveStage {
   }
 
   async retrieve(context: SearchContext, needs: CandidateNeeds): Promise<Retrieval> {
-    const { request, deadline, diagnostics } = context;
+    const { request, diagnostics } = context;
     const embedder = this.#options.queryEmbedder();
     if (!embedder) {
       diagnostics.degrade(this.name, "no_model", "no embedding model is active; answered with bm25");
@@ -58,19 +59,28 @@ export class HybridRetrieveStage implements RetrieveStage {
       return this.#bm25.retrieve(context, needs);
     }
     context.queryVector = { vector, model: embedder.name, version: embedder.version };
+    try {
+      return await this.#retrieveFused(context, needs, embedder, vector, false);
+    } catch (err) {
+      if (err instanceof MissingDocIdError) return this.#retrieveFused(context, needs, embedder, vector, true);
+      throw err;
+    }
+  }
 
+  async #retrieveFused(context: SearchContext, needs: CandidateNeeds, embedder: QueryEmbedder, vector: Float32Array, storedIds: boolean): Promise<Retrieval> {
+    const { request, deadline, diagnostics } = context;
     // requestSchema keeps from + size within the candidates.
     const depth = this.#options.hybrid.candidates;
     const filter = filterClauses(request.filters);
-    const source = sourceFilter(needs);
+    const fields = retrievalFields(needs, storedIds);
     const [lexical, semantic] = await this.#options.gateway.msearch(
       this.#options.productsAlias,
       [
         // The answer's total: exact up to 10,000, OpenSearch's default track_total_hits.
-        { query: bm25Query(request.q, request.filters), size: depth, _source: source },
+        { query: bm25Query(request.q, request.filters), size: depth, ...fields },
         {
           size: depth,
-          _source: source,
+          ...fields,
           track_total_hits: false,
           query: { knn: { embedding: { vector: Array.from(vector), k: depth, ...(filter.length > 0 ? { filter: { bool: { filter } } } : {}) } } },
         },
@@ -80,11 +90,10 @@ export class HybridRetrieveStage implements RetrieveStage {
     const lexicalBody = successful(lexical);
     if (!lexicalBody) throw new SearchFailedError(`BM25 retrieval failed: ${describeFailure(lexical)}`);
     const semanticBody = successful(semantic);
-    if (semanticBody) context.embeddings = { model: embedder.name, version: embedder.version };
-    else diagnostics.degrade(this.name, "knn_failed", `kNN retrieval failed (${describeFailure(semantic)}); answered with bm25`);
-
     const bm25 = retrieverHits(lexicalBody, needs);
     const knn = semanticBody ? retrieverHits(semanticBody, needs) : [];
+    if (semanticBody) context.embeddings = { model: embedder.name, version: embedder.version };
+    else diagnostics.degrade(this.name, "knn_failed", `kNN retrieval failed (${describeFailure(semantic)}); answered with bm25`);
     const fused = fuseCandidates(bm25, knn, this.#fusionOptions(context));
     const bm25ById = new Map(bm25.map((hit) => [hit.id, hit]));
     const knnById = new Map(knn.map((hit) => [hit.id, hit]));

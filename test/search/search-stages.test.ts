@@ -163,6 +163,9 @@ describe("search stages on a real OpenSearch: retrieve → rerank → page", () 
     assert.equal(gateway.msearches.length, 1);
     for (const body of gateway.msearches[0] ?? []) {
       assert.equal(body._source, false);
+      // Ids from the `id` keyword's doc values: no stored-fields read at all.
+      assert.equal(body.stored_fields, "_none_");
+      assert.deepEqual(body.docvalue_fields, ["id"]);
       assert.equal(body.size, sidecar.config.hybrid.candidates);
     }
     assert.equal(gateway.mgets.length, 1);
@@ -186,6 +189,17 @@ describe("search stages on a real OpenSearch: retrieve → rerank → page", () 
     assert.deepEqual(second.hits.map((h) => h.id), whole.hits.slice(2, 4).map((h) => h.id));
     assert.deepEqual(gateway.mgets.map((m) => m.docs.length), [6, 2]);
     assert.equal(second.total, 8);
+  });
+
+  it("finds a document written without an `id` field (not through the sidecar) by asking again for `_id`", async () => {
+    const index = `${sidecar.config.productsAlias}`;
+    await sidecar.gateway.request("PUT", `/${index}/_doc/no-id-field`, { title: "Lonely drill press" }, { querystring: { refresh: "true" } });
+    const answer = await search({ q: "lonely", pipeline: "bm25" });
+    assert.deepEqual(answer.hits.map((h) => [h.id, h.source.title]), [["no-id-field", "Lonely drill press"]]);
+    assert.deepEqual(gateway.searches.map((b) => b.stored_fields ?? "stored"), ["_none_", "stored"]);
+    const hybrid = await search({ q: "lonely", pipeline: "hybrid" });
+    assert.equal(hybrid.hits.find((h) => h.id === "no-id-field")?.source.title, "Lonely drill press");
+    await sidecar.gateway.request("DELETE", `/${index}/_doc/no-id-field`, undefined, { querystring: { refresh: "true" } });
   });
 
   it("a page past the candidates is empty and fetches nothing", async () => {
