@@ -6,6 +6,7 @@ import { createSidecar } from "../http";
 import { deleteIndexes, setupIndexes } from "../opensearch";
 import { connectRedis } from "../redis";
 import { percentile } from "./latency-run";
+import { deleteKeysWithPrefix } from "./redis-prefix";
 
 export interface EventsBenchOptions {
   /** The sidecar's config; the bench replaces aliases, key prefix, keys and port with throw-away ones. */
@@ -185,14 +186,4 @@ export async function benchEvents(options: EventsBenchOptions): Promise<EventsBe
     redis.disconnect();
     await sidecar.close();
   }
-}
-
-async function deleteKeysWithPrefix(redis: ReturnType<typeof connectRedis>, prefix: string): Promise<void> {
-  if (redis.status === "wait") await redis.connect();
-  let cursor = "0";
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = nextCursor;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
 }

@@ -8,3 +8,5 @@ export { benchEvents } from "./events-bench";
 export type { EventsBenchOptions, EventsBenchResult, Percentiles } from "./events-bench";
 export { benchRerankModel } from "./rerank-model-bench";
 export type { RerankModelBenchOptions, RerankModelBenchResult, LatencyPercentiles } from "./rerank-model-bench";
+export { benchRerank } from "./rerank-bench";
+export type { RerankBenchOptions, RerankBenchResult, PipelineLatency } from "./rerank-bench";

@@ -7,6 +7,7 @@ import { loadActiveEmbedder, loadEmbedder } from "../../model";
 import { bm25Query } from "../../search/bm25-query";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
 import { benchEventsCommand } from "./bench-events";
+import { benchRerankCommand } from "./bench-rerank";
 import { note, positiveInt, printSummary } from "../output";
 
 interface BenchSearchFlags {
@@ -165,5 +166,6 @@ export function benchCommand(): Command {
   command.addCommand(benchEnrichCommand());
   command.addCommand(benchLoadCommand());
   command.addCommand(benchEventsCommand());
+  command.addCommand(benchRerankCommand());
   return command;
 }
