@@ -141,6 +141,8 @@ const ConfigSchema = z.strictObject({
   jobsLockMs: z.coerce.number().int().min(1000).max(600_000).default(30000),
   /** Documents read, re-embedded and written per reindex batch (one checkpoint each). @defaultValue 500 (env REINDEX_BATCH_SIZE) */
   reindexBatchSize: z.coerce.number().int().min(10).max(10_000).default(500),
+  /** `serve` re-reads which index the products alias points at (and the model version it carries) this often; a swap announced on Redis is followed at once. @defaultValue 5000 (env LIVE_INDEX_REFRESH_MS) */
+  liveIndexRefreshMs: z.coerce.number().int().min(100).max(600_000).default(5000),
 });
 
 export type SidecarConfig = Readonly<z.infer<typeof ConfigSchema>>;
@@ -189,6 +191,7 @@ const ENV_KEYS = {
   JOBS_BACKOFF_MS: "jobsBackoffMs",
   JOBS_LOCK_MS: "jobsLockMs",
   REINDEX_BATCH_SIZE: "reindexBatchSize",
+  LIVE_INDEX_REFRESH_MS: "liveIndexRefreshMs",
   HYBRID_FUSION: "hybrid.fusion",
   HYBRID_BM25_WEIGHT: "hybrid.bm25Weight",
   HYBRID_KNN_WEIGHT: "hybrid.knnWeight",

@@ -8,7 +8,7 @@ import { type OpenSearchGateway } from "../opensearch";
 import { createEventsComponents, type BehaviourSink, type EventsComponents } from "../events";
 import { RedisBehaviourSink, behaviourOptionsFromConfig, type BehaviourOptions } from "../profiles";
 import { pingRedis } from "../redis";
-import { createRuntime, type ActiveModels } from "../runtime";
+import { createRuntime, type ActiveModels, type LiveEmbedder } from "../runtime";
 import { SearchService } from "../search";
 import {
   AttentionRerankStage,
@@ -29,6 +29,11 @@ export interface Sidecar {
   readonly gateway: OpenSearchGateway;
   readonly redis: Redis;
   readonly models: ActiveModels;
+  /**
+   * Which embedding version is served: the one of the products alias's live index (promoted models are
+   * what reindexing builds towards). `listen` starts it; a test driving `app` directly calls `live.start()`.
+   */
+  readonly live: LiveEmbedder;
   /** The events half (ingest, erasure, the events store); undefined without PSEUDONYM_KEY or a behaviour sink. */
   readonly events: EventsComponents | undefined;
   /** User profiles and behaviour signals in Redis: the default events sink, and what the re-ranker and `GET /v1/profiles` read. */
@@ -50,8 +55,14 @@ export interface SidecarOptions {
 
 /** Wires the sidecar's HTTP parts onto the shared runtime (src/runtime) built from one frozen config. */
 export function createSidecar(config: SidecarConfig, options: SidecarOptions = {}): Sidecar {
-  const runtime = createRuntime(config, { ...(options.logger ? { logger: options.logger } : {}), ...(options.models ? { models: options.models } : {}) });
+  const runtime = createRuntime(config, {
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.models ? { models: options.models } : {}),
+    followLiveIndex: true,
+  });
   const { logger, gateway, redis, models, embedder } = runtime;
+  const live = runtime.live;
+  if (!live) throw new Error("the runtime was built without following the live index");
   const metrics = new SidecarMetrics();
   const behaviour = new RedisBehaviourSink({
     redis,
@@ -83,7 +94,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
   const rerankInputs = new RerankInputsBuilder({
     behaviour,
     historyEmbeddings: new HistoryEmbeddings({ gateway, productsAlias: config.productsAlias }),
-    embedderVersion: () => models.embedder?.version ?? null,
+    embedderVersion: () => embedder()?.version ?? null,
     handoff,
     historyLimit: config.profileRecentItems,
     historyHalfLifeDays: config.profileHalfLifeDays,
@@ -131,10 +142,12 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     gateway,
     redis,
     models,
+    live,
     events,
     behaviour,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    listen: async () => {
+      await live.start();
+      return new Promise((resolve, reject) => {
         server = app.listen(config.port, config.host, (err?: Error) => {
           if (err) {
             reject(err);
@@ -143,7 +156,8 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
           const address = server?.address();
           resolve(typeof address === "object" && address ? address.port : config.port);
         });
-      }),
+      });
+    },
     close: async () => {
       if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
       await runtime.close();

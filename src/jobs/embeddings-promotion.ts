@@ -1,4 +1,6 @@
+import { type Redis } from "ioredis";
 import { type OpenSearchGateway } from "../opensearch";
+import { announceAliasSwap } from "./alias-swap-announcement";
 import { type Enqueued, type JobQueue } from "./job-queue";
 import { liveIndex, swapAlias, versionedIndexes } from "./versioned-indexes";
 
@@ -15,6 +17,8 @@ export interface PromotionFollowUpOptions {
   version: string;
   /** Where a reindex is enqueued; null or absent: only a rollback swap is possible. */
   queue?: JobQueue | null;
+  /** Where a rollback swap is announced to running `serve` processes. @defaultValue none: they follow at their next periodic check */
+  announce?: Redis | null;
 }
 
 /**
@@ -38,6 +42,8 @@ export async function followEmbeddingsPromotion(options: PromotionFollowUpOption
   if (live && kept) {
     const started = performance.now();
     await swapAlias(gateway, alias, live, kept.index);
+    // A lost announcement only delays the query side's switch until serve's next check.
+    if (options.announce) await announceAliasSwap(options.announce, { alias, index: kept.index }).catch(() => undefined);
     return { action: "rolled-back", from: live, to: kept.index, ms: Math.round(performance.now() - started) };
   }
   if (!options.queue) return { action: "none", reason: "no kept index carries this version and no queue to reindex with" };

@@ -15,3 +15,5 @@ export { versionedIndexes, nextVersionedIndex, liveIndex, createVersionedIndex, 
 export { JOB_TYPES, REINDEX_PHASES } from "./job-types";
 export type { JobType, JobData, ReindexJobData, ReindexCheckpoint, ReindexPhase, JobProgress, ReindexResult } from "./job-types";
 export type { JobView } from "./job-view";
+export { ALIAS_SWAP_CHANNEL, announceAliasSwap, announcedAlias } from "./alias-swap-announcement";
+export type { AliasSwapAnnouncement } from "./alias-swap-announcement";

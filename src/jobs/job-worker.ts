@@ -3,6 +3,7 @@ import { type Redis } from "ioredis";
 import { type Logger } from "pino";
 import { EMBEDDINGS_KIND, loadEmbedder, ModelError, modelVersionDir, type Embedder } from "../model";
 import { type OpenSearchGateway } from "../opensearch";
+import { announceAliasSwap } from "./alias-swap-announcement";
 import { ReindexError, ReindexRunningError } from "./job-errors";
 import { type JobData, type ReindexResult } from "./job-types";
 import { ReindexInterrupted, runReindex } from "./reindex-job";
@@ -115,6 +116,9 @@ export class JobWorker {
           },
           shouldStop: () => this.#stopping,
           afterBatch: () => lock.renew(),
+          // `serve` switches its query embedder to the new index's version on this, within the swap grace.
+          afterSwap: (target) =>
+            announceAliasSwap(this.#options.connection, { alias, index: target }).catch((err: unknown) => log.warn({ err }, "could not announce the alias swap; serve follows at its next check")),
         },
       );
       await lock.release();

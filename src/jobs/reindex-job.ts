@@ -37,6 +37,8 @@ export interface ReindexHooks {
   shouldStop?(): boolean;
   /** Called after each checkpoint (the lock renews itself here). */
   afterBatch?(): Promise<void>;
+  /** Called once the alias points at the target (also when a resumed run finds it already swapped): serving is told to switch. */
+  afterSwap?(target: string): Promise<void>;
 }
 
 const ADMIN_TIMEOUT_MS = 60_000;
@@ -135,6 +137,7 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
           if (behind !== checkpoint.source) throw new ReindexError(`alias ${options.alias} moved to ${behind ?? "no single index"} during the reindex; not swapping`);
           await swapAlias(gateway, options.alias, checkpoint.source, checkpoint.target);
         }
+        await hooks.afterSwap?.(checkpoint.target);
         await commit({ ...checkpoint, phase: "final-catch-up", after: null, since: back(checkpoint.passStartedAt ?? checkpoint.startedAt) });
         break;
       }
@@ -142,8 +145,9 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
         await sleep(options.swapGraceMs ?? 1000);
         await refresh(gateway, checkpoint.source);
         await scan(sinceQuery(checkpoint.since ?? back(checkpoint.startedAt)), "caughtUp");
+        const strays = await reembedStrays(gateway, checkpoint.target, writer, { batchSize, timeoutMs, version });
         await refresh(gateway, checkpoint.target);
-        await commit({ ...checkpoint, phase: "done", after: null });
+        await commit({ ...checkpoint, phase: "done", after: null, caughtUp: checkpoint.caughtUp + strays });
         break;
       }
     }
@@ -174,6 +178,31 @@ async function plan(gateway: OpenSearchGateway, alias: string): Promise<ReindexC
   await refresh(gateway, source);
   const total = await count(gateway, source);
   return { phase: "copy", source, target, startedAt, after: null, since: null, passStartedAt: null, copied: 0, caughtUp: 0, total, passes: 0 };
+}
+
+/**
+ * Documents of the target not on the target version: writes enriched by a `serve` that had not yet
+ * switched its embedder when the alias moved (it follows the swap's announcement within the grace).
+ * Re-embedded in place; not checkpointed, because a repeated pass only finds what is still stale.
+ */
+async function reembedStrays(gateway: OpenSearchGateway, target: string, writer: BatchWriter, o: { batchSize: number; timeoutMs: number; version: string }): Promise<number> {
+  await refresh(gateway, target);
+  const query = { bool: { must_not: [{ term: { model_version: o.version } }] } };
+  if ((await count(gateway, target, query)) === 0) return 0;
+  const reader = new DocumentScan(gateway, { index: target, size: o.batchSize, timeoutMs: o.timeoutMs, query });
+  let written = 0;
+  let after: string | null = null;
+  try {
+    for (;;) {
+      const page = await reader.page(after);
+      if (page.documents.length === 0) break;
+      written += await writer.write(page.documents, false);
+      after = page.last;
+    }
+  } finally {
+    await reader.close().catch(() => undefined);
+  }
+  return written;
 }
 
 async function refresh(gateway: OpenSearchGateway, index: string): Promise<void> {

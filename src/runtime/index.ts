@@ -3,6 +3,8 @@
 export { createRuntime } from "./runtime";
 export type { Runtime, RuntimeOptions } from "./runtime";
 export { ActiveModels } from "./served-models";
+export { LiveEmbedder } from "./live-embedder";
+export type { LiveEmbedderOptions } from "./live-embedder";
 export type { ActiveModelsOptions, ServingEmbedder, ServedModel, ServedModelTypes, BackendReport } from "./served-models";
 export { loadActiveModels, loadPromotedModel, loadPromotedEmbedder, reloadPromotedModel, reloadPromotedModels } from "./load-models";
 export type { LoadModelsOptions, PromotedModel } from "./load-models";

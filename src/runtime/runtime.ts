@@ -3,6 +3,7 @@ import { type Logger } from "pino";
 import { createLogger, type SidecarConfig } from "../config";
 import { OpenSearchGateway, readClusterCa } from "../opensearch";
 import { connectRedis } from "../redis";
+import { LiveEmbedder } from "./live-embedder";
 import { ActiveModels, type ServingEmbedder } from "./served-models";
 
 /**
@@ -17,6 +18,8 @@ export interface Runtime {
   readonly models: ActiveModels;
   /** The embedder served right now (it changes on a promotion), or null: what enrichment, query embedding and profiles ask for each time. */
   readonly embedder: () => ServingEmbedder | null;
+  /** With `followLiveIndex`: which index and version are served (start it, it is stopped by `close`); else null. */
+  readonly live: LiveEmbedder | null;
   /** Disconnects Redis and closes the gateway; the models stay (they may be shared). */
   close(): Promise<void>;
 }
@@ -26,6 +29,12 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** The models to serve with (`loadActiveModels` at start-up). @defaultValue none: no vectors, BM25 only, no re-ranking */
   models?: ActiveModels;
+  /**
+   * Serve the embedding version of the products alias's live index (see {@link LiveEmbedder}) instead of
+   * the promoted one; `serve` does, the worker (which loads each job's version itself) does not.
+   * @defaultValue false
+   */
+  followLiveIndex?: boolean;
 }
 
 /** Wires the shared parts from one frozen config; nothing connects until it is first used. */
@@ -41,14 +50,27 @@ export function createRuntime(config: SidecarConfig, options: RuntimeOptions = {
   const redis = connectRedis({ url: config.redisUrl });
   redis.on("error", (err: Error) => logger.debug({ err }, "redis connection error"));
   const models = options.models ?? new ActiveModels();
+  const live = options.followLiveIndex
+    ? new LiveEmbedder({
+        gateway,
+        alias: config.productsAlias,
+        modelsDir: config.modelsDir,
+        logger,
+        promoted: () => models.embedder,
+        refreshMs: config.liveIndexRefreshMs,
+        redis,
+      })
+    : null;
   return {
     config,
     logger,
     gateway,
     redis,
     models,
-    embedder: () => models.embedder,
+    embedder: live ? () => live.current() : () => models.embedder,
+    live,
     close: async () => {
+      await live?.stop();
       redis.disconnect();
       await gateway.close();
     },

@@ -74,7 +74,7 @@ export class HybridRetrieveStage implements RetrieveStage {
     const filter = filterClauses(request.filters);
     const fields = retrievalFields(needs, storedIds);
     const [lexical, semantic] = await this.#options.gateway.msearch(
-      this.#options.productsAlias,
+      embedder.index ?? this.#options.productsAlias,
       [
         // The answer's total: exact up to 10,000, OpenSearch's default track_total_hits.
         { query: bm25Query(request.q, request.filters), size: depth, ...fields },

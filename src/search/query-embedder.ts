@@ -2,6 +2,8 @@
 export interface QueryEmbedder {
   readonly name: string;
   readonly version: string;
+  /** The concrete index whose vectors this model made, searched instead of the products alias when set (the alias may move mid-search). */
+  readonly index?: string;
   embedQueries(texts: readonly string[]): Promise<Float32Array[]>;
   /** Spelling correction from the model's vocabulary, applied before embedding when present. */
   correctQuery?(text: string): string;

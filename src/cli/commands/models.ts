@@ -27,7 +27,7 @@ async function followPromotion(modelsDir: string, version: string): Promise<Prom
   const connection = connectQueueRedis(config.redisUrl);
   const queue = new JobQueue({ connection, name: config.jobsQueue, attempts: config.jobsAttempts, backoffMs: config.jobsBackoffMs });
   try {
-    return await followEmbeddingsPromotion({ gateway, alias: config.productsAlias, version, queue });
+    return await followEmbeddingsPromotion({ gateway, alias: config.productsAlias, version, queue, announce: connection });
   } finally {
     await queue.close();
     connection.disconnect();

@@ -67,7 +67,7 @@ export class PersonalRetrieveStage implements RetrieveStage {
     const knnFilter = filter.length > 0 ? { filter: { bool: { filter } } } : {};
     const source = sourceFilter(needs);
     const knn = (v: Float32Array) => ({ size: depth, _source: source, track_total_hits: false, query: { knn: { embedding: { vector: Array.from(v), k: depth, ...knnFilter } } } });
-    const [lexical, semantic, personal] = await o.gateway.msearch(o.productsAlias, [{ query: bm25Query(request.q, request.filters), size: depth, _source: source }, knn(vector), knn(interest.vector)], {
+    const [lexical, semantic, personal] = await o.gateway.msearch(embedder.index ?? o.productsAlias, [{ query: bm25Query(request.q, request.filters), size: depth, _source: source }, knn(vector), knn(interest.vector)], {
       timeoutMs: deadline.callTimeoutMs(o.opensearchTimeoutMs),
       retries: 0,
     });
