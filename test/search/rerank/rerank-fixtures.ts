@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { type Redis } from "ioredis";
 import { type Sidecar } from "../../../src/http";
+import { rankOrder, type Reranker, type RerankList } from "../../../src/model";
 import { type ServingEmbedder } from "../../../src/runtime";
+import { FEATURE_NAMES } from "../../../src/search/rerank";
 
 export const DIMENSION = 64;
 
@@ -68,4 +70,35 @@ export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<voi
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== "0");
+}
+
+/** A scorer that keeps every `scoreLists` call's lists (what the re-rank stage computed) and keeps retrieval order. */
+export interface RecordingReranker extends Reranker {
+  /** One entry per model call: the lists it was given. */
+  readonly calls: (readonly RerankList[])[];
+}
+
+/** A {@link RecordingReranker} of the serving feature list and `dimension`: held in ActiveModels where the promoted model would be. */
+export function recordingReranker(dimension = DIMENSION): RecordingReranker {
+  const calls: (readonly RerankList[])[] = [];
+  const scoreLists = (lists: readonly RerankList[]) => {
+    calls.push(lists);
+    return Promise.resolve(
+      lists.map((list) => {
+        const scores = Float32Array.from(list.candidates, (_, i) => -i);
+        return { scores, order: rankOrder(scores) };
+      }),
+    );
+  };
+  return {
+    name: "reranker",
+    version: "recording-v1",
+    shape: { features: FEATURE_NAMES.length, dimension, maxHistory: 50, hidden: 4, attention: 4 },
+    featureNames: FEATURE_NAMES,
+    inference: "js",
+    calls,
+    scoreLists,
+    scoreList: async (list) => (await scoreLists([list]))[0] as Awaited<ReturnType<Reranker["scoreList"]>>,
+    dispose: () => undefined,
+  };
 }
