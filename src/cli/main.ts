@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { benchCommand } from "./commands/bench";
 import { evalCommand } from "./commands/eval";
 import { eventsCommand } from "./commands/events";
+import { jobsCommand } from "./commands/jobs";
 import { judgmentsCommand } from "./commands/judgments";
 import { loadCommand } from "./commands/load";
 import { modelsCommand } from "./commands/models";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   program.addCommand(opensearchCommand());
   program.addCommand(serveCommand());
   program.addCommand(workerCommand());
+  program.addCommand(jobsCommand());
   program.addCommand(setupCommand());
   program.addCommand(loadCommand());
   program.addCommand(eventsCommand());

@@ -26,6 +26,7 @@ import { healthRoutes } from "./routes/health-routes";
 import { profileRoutes } from "./routes/profile-routes";
 import { searchRoutes } from "./routes/search-routes";
 import { candidatesRoutes } from "./routes/candidates-routes";
+import { jobRoutes, type JobRouteDependencies } from "./routes/job-routes";
 
 export interface AppDependencies {
   config: SidecarConfig;
@@ -42,6 +43,8 @@ export interface AppDependencies {
   profiles?: BehaviourReader;
   /** `POST /v1/candidates` (admin): training lists computed by the re-rank stage's own code. @defaultValue none (the route does not exist) */
   candidates?: CandidateLists;
+  /** `/v1/jobs` (admin): the rebuild queue. @defaultValue none (the routes do not exist) */
+  jobs?: JobRouteDependencies;
 }
 
 /** The sidecar's HTTP surface: its own `/v1` API and probes, and OpenSearch's API passed through. */
@@ -76,6 +79,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use("/v1", jsonBody(deps.config.bodyLimit));
   app.use(searchRoutes(deps.search));
   if (deps.candidates) app.use(candidatesRoutes(deps.candidates));
+  if (deps.jobs) app.use(jobRoutes(deps.jobs));
   app.use(
     enrichRoutes({
       enrich: deps.enrich,

@@ -7,6 +7,7 @@ import { EnrichService } from "../indexing";
 import { type OpenSearchGateway } from "../opensearch";
 import { createEventsComponents, type BehaviourSink, type EventsComponents } from "../events";
 import { RedisBehaviourSink, behaviourOptionsFromConfig, type BehaviourOptions } from "../profiles";
+import { connectQueueRedis, JobQueue } from "../jobs";
 import { pingRedis } from "../redis";
 import { createRuntime, type ActiveModels, type LiveEmbedder } from "../runtime";
 import { SearchService } from "../search";
@@ -121,6 +122,16 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     builder: rerankInputs,
     ...(events ? { pseudonymizer: events.pseudonymizer } : {}),
   });
+  // The rebuild queue opens its own connection on first use of /v1/jobs (or a /metrics scrape of queue figures).
+  let queue: { queue: JobQueue; connection: ReturnType<typeof connectQueueRedis> } | undefined;
+  const jobQueue = (): JobQueue => {
+    if (!queue) {
+      const connection = connectQueueRedis(config.redisUrl);
+      connection.on("error", (err: Error) => logger.debug({ err }, "queue redis connection error"));
+      queue = { connection, queue: new JobQueue({ connection, name: config.jobsQueue, attempts: config.jobsAttempts, backoffMs: config.jobsBackoffMs }) };
+    }
+    return queue.queue;
+  };
   const app = createApp({
     config,
     logger,
@@ -133,6 +144,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     search,
     candidates,
     enrich: new EnrichService({ gateway, embedder }),
+    jobs: { queue: jobQueue, productsAlias: config.productsAlias, promotedVersion: () => models.embedder?.version ?? null },
   });
   let server: Server | undefined;
   return {
@@ -160,6 +172,10 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     },
     close: async () => {
       if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
+      if (queue) {
+        await queue.queue.close().catch(() => undefined);
+        queue.connection.disconnect();
+      }
       await runtime.close();
     },
   };

@@ -1,0 +1,127 @@
+import { strict as assert } from "node:assert";
+import { randomUUID } from "node:crypto";
+import { type Redis } from "ioredis";
+import pino from "pino";
+import request from "supertest";
+import { type Sidecar } from "../../src/http";
+import { EnrichService } from "../../src/indexing";
+import { connectQueueRedis, JobQueue, JobWorker, reindexLockKey, type JobView } from "../../src/jobs";
+import { versionedIndexName } from "../../src/opensearch";
+import { ActiveModels } from "../../src/runtime";
+import { runRelevance } from "../utils/run-relevance";
+import { startTestSidecar } from "../utils/sidecar-harness";
+import { testOpenSearchUrl, testRedisUrl, TEST_API_KEYS } from "../utils/services";
+import { products, twoModelVersions, type TwoVersions } from "./reindex-fixtures";
+
+const admin = { "x-api-key": TEST_API_KEYS.admin };
+
+async function untilFinished(sidecar: Sidecar, id: string, timeoutMs: number): Promise<JobView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await request(sidecar.app).get(`/v1/jobs/${id}`).set(admin);
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    const view = response.body as JobView;
+    if (view.state === "completed" || view.state === "failed") return view;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${view.state} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("/v1/jobs and relevance jobs on a real OpenSearch and Redis", function () {
+  this.timeout(180_000);
+  let models: TwoVersions;
+  let connection: Redis;
+  let sidecar: Sidecar;
+  let queueName: string;
+  const logger = pino({ level: "silent" });
+
+  before(async () => {
+    models = await twoModelVersions();
+    connection = connectQueueRedis(testRedisUrl());
+    queueName = `test-${randomUUID()}`;
+    const v1 = await models.load(models.v1);
+    sidecar = await startTestSidecar({ modelsDir: models.modelsDir, embeddingDimension: v1.dimension, jobsQueue: queueName }, { models: new ActiveModels({ embedder: v1 }) });
+    const loaded = await new EnrichService({ gateway: sidecar.gateway, embedder: () => v1 }).enrich(products(0, 120), {
+      write: true,
+      index: sidecar.config.productsAlias,
+      timeoutMs: 60_000,
+      refresh: true,
+    });
+    assert.equal(loaded.counts.failed, 0);
+  });
+  after(async () => {
+    const queue = new JobQueue({ connection, name: queueName });
+    await queue.obliterate();
+    await queue.close();
+    await connection.del(reindexLockKey(sidecar.config.productsAlias));
+    await sidecar.gateway.request("DELETE", `/${versionedIndexName(sidecar.config.productsAlias, 2)}`, undefined, { ignore: [404], timeoutMs: 60_000 });
+    await sidecar.close();
+    connection.disconnect();
+    await models.remove();
+  });
+
+  it("enqueues a reindex (202), answers 409 REINDEX_RUNNING while it is queued, shows its progress and result, lists it; 404 for an unknown id; admin only", async () => {
+    await request(sidecar.app).post("/v1/jobs").set("x-api-key", TEST_API_KEYS.write).send({ type: "reindex" }).expect(403);
+    await request(sidecar.app).post("/v1/jobs").set(admin).send({ type: "rebuild-everything" }).expect(400);
+    const created = await request(sidecar.app).post("/v1/jobs").set(admin).send({ type: "reindex", model_version: models.v2 }).expect(202);
+    const id = (created.body as { id: string }).id;
+    assert.ok(id);
+    const again = await request(sidecar.app).post("/v1/jobs").set(admin).send({ type: "reindex", model_version: models.v2 }).expect(409);
+    assert.equal((again.body as { error: { code: string; details: { job_id: string } } }).error.code, "REINDEX_RUNNING");
+    assert.equal((again.body as { error: { details: { job_id: string } } }).error.details.job_id, id);
+    const queued = (await request(sidecar.app).get(`/v1/jobs/${id}`).set(admin).expect(200)).body as JobView;
+    assert.equal(queued.state, "waiting");
+    assert.equal(queued.model_version, models.v2);
+
+    const worker = new JobWorker({ connection, queueName, gateway: sidecar.gateway, modelsDir: models.modelsDir, logger, batchSize: 25, lockMs: 5000, swapGraceMs: 100 });
+    try {
+      const view = await untilFinished(sidecar, id, 120_000);
+      assert.equal(view.state, "completed", view.failure ?? "");
+      assert.deepEqual(view.progress, { phase: "done", done: 120, total: 120 });
+      assert.equal(view.result?.documents, 120);
+      assert.ok(view.started_at && view.finished_at && view.finished_at >= view.started_at);
+    } finally {
+      await worker.close();
+    }
+    const list = (await request(sidecar.app).get("/v1/jobs").set(admin).expect(200)).body as { jobs: JobView[] };
+    assert.deepEqual(
+      list.jobs.map((job) => [job.id, job.state]),
+      [[id, "completed"]],
+    );
+    assert.deepEqual(((await request(sidecar.app).get("/v1/jobs?state=failed").set(admin).expect(200)).body as { jobs: JobView[] }).jobs, []);
+    const missing = await request(sidecar.app).get("/v1/jobs/no-such-job").set(admin).expect(404);
+    assert.equal((missing.body as { error: { code: string } }).error.code, "NOT_FOUND");
+
+    const env = { OPENSEARCH_URL: testOpenSearchUrl(), REDIS_URL: testRedisUrl(), JOBS_QUEUE: queueName, LOG_LEVEL: "silent" };
+    const listed = await runRelevance(["jobs"], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    const lastLine = listed.stdout.trim().split("\n").pop() ?? "";
+    assert.deepEqual(
+      (JSON.parse(lastLine) as { jobs: JobView[] }).jobs.map((job) => job.id),
+      [id],
+    );
+    const watched = await runRelevance(["jobs", id, "--watch"], env);
+    assert.equal(watched.code, 0, watched.stderr);
+    const job = JSON.parse(watched.stdout.trim().split("\n").pop() ?? "") as JobView;
+    assert.equal(job.state, "completed");
+    assert.equal(job.result?.documents, 120);
+  });
+
+  it("records a job whose attempts are spent in the dead letters with its reason", async () => {
+    const created = await request(sidecar.app).post("/v1/jobs").set(admin).send({ type: "reindex", model_version: "no-such-version" }).expect(202);
+    const id = (created.body as { id: string }).id;
+    const worker = new JobWorker({ connection, queueName, gateway: sidecar.gateway, modelsDir: models.modelsDir, logger, lockMs: 5000 });
+    try {
+      const view = await untilFinished(sidecar, id, 60_000);
+      assert.equal(view.state, "failed");
+      assert.ok(view.failure);
+    } finally {
+      await worker.close();
+    }
+    const failed = ((await request(sidecar.app).get("/v1/jobs?state=failed").set(admin).expect(200)).body as { jobs: JobView[] }).jobs;
+    assert.deepEqual(
+      failed.map((job) => job.id),
+      [id],
+    );
+  });
+});
