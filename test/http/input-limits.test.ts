@@ -111,12 +111,16 @@ describe("input limits through the real sidecar (with an embedding model, so doc
       await search({ pipeline: "bm25", from: 9_990, size: 10 }).expect(200);
     });
 
-    for (const pipeline of ["hybrid", "rerank", "personal"]) {
-      it(`${pipeline}: from + size beyond the candidates is 400 INVALID_REQUEST naming HYBRID_CANDIDATES`, async () => {
+    for (const [pipeline, setting] of [
+      ["hybrid", "HYBRID_CANDIDATES"],
+      ["rerank", "RERANK_CANDIDATES"],
+      ["personal", "RERANK_CANDIDATES"],
+    ] as const) {
+      it(`${pipeline}: from + size beyond the candidates is 400 INVALID_REQUEST naming ${setting}`, async () => {
         const res = await search({ pipeline, from: 95, size: 10 }).expect(400);
         const body = res.body as ErrorBody;
         assert.equal(body.error.code, "INVALID_REQUEST");
-        assert.match(body.error.message, new RegExp(`from \\+ size must be at most 100 for the ${pipeline} pipeline.*HYBRID_CANDIDATES.*got 105`));
+        assert.match(body.error.message, new RegExp(`from \\+ size must be at most 100 for the ${pipeline} pipeline.*${setting}.*got 105`));
         await search({ pipeline, from: 90, size: 10 }).expect(200);
       });
     }
