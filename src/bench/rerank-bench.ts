@@ -144,6 +144,16 @@ export async function benchRerank(options: RerankBenchOptions): Promise<RerankBe
 }
 
 async function benchEndToEnd(options: RerankBenchOptions, seed: number): Promise<RerankBenchResult["end_to_end"]> {
+  const modelsDir = await mkdtemp(join(tmpdir(), "bench-rerank-"));
+  try {
+    return await benchEndToEndIn(options, seed, modelsDir);
+  } finally {
+    await rm(modelsDir, { recursive: true, force: true });
+  }
+}
+
+/** {@link benchEndToEnd} with the models written to `modelsDir` (the caller deletes it, whatever fails). */
+async function benchEndToEndIn(options: RerankBenchOptions, seed: number, modelsDir: string): Promise<RerankBenchResult["end_to_end"]> {
   const requests = options.requests ?? 300;
   const concurrency = options.concurrency ?? 4;
   const userCount = options.users ?? 50;
@@ -153,7 +163,6 @@ async function benchEndToEnd(options: RerankBenchOptions, seed: number): Promise
   const aliases = { products: `${run}-products`, events: `${run}-events`, profiles: `${run}-profiles` };
   const keyPrefix = `${run}:`;
   const apiKey = randomBytes(24).toString("hex");
-  const modelsDir = await mkdtemp(join(tmpdir(), "bench-rerank-"));
   const rng = new Rng(seed);
   const records = [...generateSampleCatalog({ count: catalogSize, seed })];
   const products = new Map<string, Product>();
@@ -306,6 +315,5 @@ async function benchEndToEnd(options: RerankBenchOptions, seed: number): Promise
     await sidecar.close();
     reranker?.dispose();
     embedder.dispose?.();
-    await rm(modelsDir, { recursive: true, force: true });
   }
 }
