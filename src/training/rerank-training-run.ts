@@ -1,7 +1,7 @@
 import { basename, join } from "node:path";
 import { type SidecarClient } from "../client";
 import { readJudgments, type JudgmentFormat } from "../eval";
-import { promoteModel, RERANKER_KIND, saveReranker, trainReranker, type LabeledRerankList, type RerankerTrainingMetrics, type RerankerTrainingProgress } from "../model";
+import { promoteModel, RERANKER_KIND, saveReranker, selectInferenceBackend, trainReranker, type BackendSelection, type InferenceBackendPreference, type LabeledRerankList, type RerankerTrainingMetrics, type RerankerTrainingProgress } from "../model";
 import { Rng } from "../model/rng";
 import { sha256File } from "../model/training-inputs";
 import { embeddingDimension, fetchCandidates, labeledList, type CandidatesRequest, type CandidatesResponse } from "./candidate-lists";
@@ -40,6 +40,10 @@ export interface RerankTrainingOptions {
   seed?: number;
   /** Make the new version the active one. @defaultValue false */
   promote?: boolean;
+  /** TensorFlow.js backend for training. @defaultValue "auto" */
+  backend?: InferenceBackendPreference;
+  /** Called once the backend is chosen. */
+  onBackend?: (selection: BackendSelection) => void;
   /** Called once the examples are read, before asking for candidates. */
   onExamples?: (examples: RerankExamplesRead) => void;
   /** Called after each `/v1/candidates` answer. */
@@ -161,6 +165,7 @@ export async function trainRerankerModel(options: RerankTrainingOptions): Promis
   if (dimension === null) throw new Error("the sidecar's candidates carry no embeddings: promote an embedding model (relevance train embeddings --promote) and restart it");
   const names: string[] = featureNames;
 
+  options.onBackend?.(await selectInferenceBackend({ preference: options.backend ?? "auto" }));
   const trained = await trainReranker(
     { featureNames: names, dimension, lists },
     {

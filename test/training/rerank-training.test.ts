@@ -119,7 +119,9 @@ describe("relevance train reranker on the sidecar's own candidates (real OpenSea
     const second = await trainRerankerModel(options({ judgments: join(dir, "judgments.csv"), pipeline: "rerank" }));
     assert.deepEqual(second.metrics.before, first.metrics.before);
     assert.deepEqual(second.metrics.after, first.metrics.after);
-    assert.deepEqual(second.metrics.lossCurve, first.metrics.lossCurve);
+    // The wasm backend's multithreaded reductions may differ in the last float bits between runs; the metrics above do not.
+    assert.equal(second.metrics.lossCurve.length, first.metrics.lossCurve.length);
+    second.metrics.lossCurve.forEach((loss, i) => assert.ok(Math.abs(loss - (first.metrics.lossCurve[i] as number)) < 1e-5, `epoch ${i + 1}: ${loss} vs ${first.metrics.lossCurve[i]}`));
     assert.equal(second.promoted, false);
     assert.equal(await activeVersion(join(dir, "models"), RERANKER_KIND), first.version, "an unpromoted version leaves the active one");
   });

@@ -107,6 +107,7 @@ interface TrainRerankerFlags {
   promote?: boolean;
   synthetic: boolean;
   excludeLabelItems: boolean;
+  backend: InferenceBackendPreference;
   sidecarUrl?: string;
 }
 
@@ -134,6 +135,8 @@ async function trainRerankerAction(flags: TrainRerankerFlags): Promise<void> {
     validationFraction: flags.valFraction,
     seed: flags.seed,
     promote: Boolean(flags.promote),
+    backend: flags.backend,
+    onBackend: (backend) => note(`backend: ${backend.backend} (${backend.tried.map((t) => `${t.candidate}: ${t.ok ? "ok" : t.reason}`).join("; ")})`),
     onExamples: (read) => {
       const events = read.events;
       note(
@@ -213,6 +216,7 @@ export function trainCommand(): Command {
     .option("--promote", "make the new version the active one (serve loads it at start and on SIGHUP)")
     .option("--include-synthetic", "train on events marked synthetic too (the default)")
     .option("--exclude-synthetic", "leave out events marked synthetic")
+    .addOption(new Option("--backend <name>", "TensorFlow.js backend for training").choices(["auto", ...INFERENCE_BACKENDS]).default("auto"))
     .option("--no-exclude-label-items", "keep an event example's clicked items in its history before the search (as_of alone keeps the click itself out)")
     .option("--sidecar-url <url>", "sidecar URL (env SIDECAR_URL)")
     .action((flags: Omit<TrainRerankerFlags, "synthetic"> & { includeSynthetic?: boolean; excludeSynthetic?: boolean }) => {
