@@ -34,7 +34,8 @@ done
 [ -n "${data}" ] || { echo "protocol-bestbuy: --data DIR (the bestbuy-clicks folder) is required" >&2; exit 2; }
 work="${work:-$(mktemp -d /tmp/protocol-bestbuy-XXXXXX)}"
 mkdir -p "${work}"
-[ -f dist/src/cli/main.js ] || npm run build >&2
+# Always build: a dist/ left from an older checkout would run old code (it once evaluated without the rerank stage).
+npm run build >&2
 
 prefix="rrbb-$$"
 export OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9250}"

@@ -28,7 +28,8 @@ done
 [ -n "${data}" ] || { echo "protocol-homedepot: --data DIR (the homedepot folder) is required" >&2; exit 2; }
 work="${work:-$(mktemp -d /tmp/protocol-homedepot-XXXXXX)}"
 mkdir -p "${work}"
-[ -f dist/src/cli/main.js ] || npm run build >&2
+# Always build: a dist/ left from an older checkout would run old code (it once evaluated without the rerank stage).
+npm run build >&2
 
 prefix="rrhd-$$"
 export OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9250}"

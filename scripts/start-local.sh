@@ -11,7 +11,8 @@ export SIDECAR_URL="${SIDECAR_URL:-http://127.0.0.1:${PORT}}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 relevance() { node bin/relevance.js "$@"; }
 
-[ -f dist/src/cli/main.js ] || npm run build
+# Always build: a dist/ from an older checkout would run old code.
+npm run build >&2
 
 if [ -z "${OPENSEARCH_URL:-}" ]; then
   export OPENSEARCH_URL="$(relevance opensearch start)"
