@@ -22,6 +22,7 @@ import {
 } from "../search/rerank";
 import { createApp } from "./app";
 import { SidecarMetrics } from "./metrics";
+import { registerQueueMetrics } from "./queue-metrics";
 
 export interface Sidecar {
   readonly app: Express;
@@ -132,6 +133,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     }
     return queue.queue;
   };
+  registerQueueMetrics({ registry: metrics.registry, queue: jobQueue, logger });
   const app = createApp({
     config,
     logger,

@@ -1,7 +1,7 @@
 // Public surface of the rebuild queue: the BullMQ queue and worker, the resumable `reindex` job, and
 // what follows an embedding model promotion (rollback swap or reindex).
-export { JobQueue } from "./job-queue";
-export type { JobQueueOptions, Enqueued } from "./job-queue";
+export { JobQueue, QUEUE_DEPTH_STATES } from "./job-queue";
+export type { JobQueueOptions, Enqueued, QueueDepthState } from "./job-queue";
 export { JobWorker } from "./job-worker";
 export type { JobWorkerOptions } from "./job-worker";
 export { connectQueueRedis } from "./queue-connection";

@@ -21,6 +21,10 @@ export interface Enqueued {
   created: boolean;
 }
 
+/** The states `/metrics` reports the queue's depth in. */
+export const QUEUE_DEPTH_STATES = ["waiting", "active", "delayed", "prioritized", "failed"] as const;
+export type QueueDepthState = (typeof QUEUE_DEPTH_STATES)[number];
+
 /** Finished jobs kept for `GET /v1/jobs`; failed ones are the dead letters and are kept longer. */
 const KEEP_COMPLETED = 1000;
 const KEEP_FAILED = 5000;
@@ -66,8 +70,10 @@ export class JobQueue {
 
   async get(id: string): Promise<JobView | null> {
     try {
+      // State first: a job seen finished is then read with its final failure reason and result.
+      const state = await this.#queue.getJobState(id);
       const job = await this.#queue.getJob(id);
-      return job ? await toJobView(job) : null;
+      return job ? await toJobView(job, state === "unknown" ? undefined : state) : null;
     } catch (err) {
       throw asRedisError(err, "read job");
     }
@@ -91,6 +97,37 @@ export class JobQueue {
       return await Promise.all(jobs.map((job) => toJobView(job)));
     } catch (err) {
       throw asRedisError(err, "list failed jobs");
+    }
+  }
+
+  /** Jobs per state now (the queue's depth). */
+  async counts(): Promise<Record<QueueDepthState, number>> {
+    try {
+      const counts = await this.#queue.getJobCounts(...QUEUE_DEPTH_STATES);
+      return Object.fromEntries(QUEUE_DEPTH_STATES.map((state) => [state, counts[state] ?? 0])) as Record<QueueDepthState, number>;
+    } catch (err) {
+      throw asRedisError(err, "count jobs");
+    }
+  }
+
+  /** Jobs that completed or failed after `sinceMs` (epoch ms), among the newest `limit` of each set. */
+  async finishedSince(sinceMs: number, limit = 100): Promise<{ type: string; outcome: "completed" | "failed"; finishedOn: number; seconds: number }[]> {
+    try {
+      const [completed, failed] = await Promise.all([this.#queue.getCompleted(0, limit - 1), this.#queue.getFailed(0, limit - 1)]);
+      const finished = [
+        ...completed.map((job) => ({ job, outcome: "completed" as const })),
+        ...failed.map((job) => ({ job, outcome: "failed" as const })),
+      ];
+      return finished
+        .filter(({ job }) => (job.finishedOn ?? 0) > sinceMs)
+        .map(({ job, outcome }) => ({
+          type: job.name,
+          outcome,
+          finishedOn: job.finishedOn ?? 0,
+          seconds: Math.max(0, ((job.finishedOn ?? 0) - (job.processedOn ?? job.timestamp)) / 1000),
+        }));
+    } catch (err) {
+      throw asRedisError(err, "read finished jobs");
     }
   }
 

@@ -25,8 +25,9 @@ function isProgress(value: unknown): value is JobProgress {
   return typeof value === "object" && value !== null && "done" in value && "total" in value;
 }
 
-export async function toJobView(job: Job<JobData, ReindexResult>): Promise<JobView> {
-  const state = await job.getState();
+/** `state`, when given, was read before the job: a job read as finished then carries its final reason and result. */
+export async function toJobView(job: Job<JobData, ReindexResult>, knownState?: string): Promise<JobView> {
+  const state = knownState ?? (await job.getState());
   const progress: unknown = job.progress;
   const returned: unknown = job.returnvalue;
   return {

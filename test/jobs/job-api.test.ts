@@ -107,7 +107,7 @@ describe("/v1/jobs and relevance jobs on a real OpenSearch and Redis", function 
     assert.equal(job.result?.documents, 120);
   });
 
-  it("records a job whose attempts are spent in the dead letters with its reason", async () => {
+  it("records a job whose attempts are spent in the dead letters with its reason; /metrics shows the queue depth, durations and failures", async () => {
     const created = await request(sidecar.app).post("/v1/jobs").set(admin).send({ type: "reindex", model_version: "no-such-version" }).expect(202);
     const id = (created.body as { id: string }).id;
     const worker = new JobWorker({ connection, queueName, gateway: sidecar.gateway, modelsDir: models.modelsDir, logger, lockMs: 5000 });
@@ -123,5 +123,14 @@ describe("/v1/jobs and relevance jobs on a real OpenSearch and Redis", function 
       failed.map((job) => job.id),
       [id],
     );
+
+    const metrics = (await request(sidecar.app).get("/metrics").expect(200)).text;
+    assert.match(metrics, /^relevance_jobs\{type="reindex",state="failed"\} 1$/m);
+    assert.match(metrics, /^relevance_jobs\{type="reindex",state="waiting"\} 0$/m);
+    assert.match(metrics, /^relevance_job_failures_total\{type="reindex"\} 1$/m);
+    assert.match(metrics, /^relevance_job_duration_seconds_count\{type="reindex",outcome="completed"\} 1$/m);
+    assert.match(metrics, /^relevance_job_duration_seconds_count\{type="reindex",outcome="failed"\} 1$/m);
+    const again = (await request(sidecar.app).get("/metrics").expect(200)).text;
+    assert.match(again, /^relevance_job_failures_total\{type="reindex"\} 1$/m, "a job is counted once across scrapes");
   });
 });
