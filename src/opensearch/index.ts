@@ -1,5 +1,6 @@
 export { OpenSearchGateway } from "./gateway";
 export { readClusterCa } from "./cluster-ca";
+export { gatewayFromConfig } from "./gateway-from-config";
 export type { OpenSearchGatewayOptions, CallOptions, HttpMethod, GatewayResponse, SearchHitBody, SearchResponseBody, MultiSearchItem, MultiGetRequestDoc, MultiGetDoc } from "./gateway";
 export { OpenSearchError, OpenSearchUnavailableError, OpenSearchTimeoutError, OpenSearchRejectedError } from "./errors";
 export {

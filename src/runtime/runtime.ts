@@ -1,7 +1,7 @@
 import { type Redis } from "ioredis";
 import { type Logger } from "pino";
 import { createLogger, type SidecarConfig } from "../config";
-import { OpenSearchGateway, readClusterCa } from "../opensearch";
+import { gatewayFromConfig, type OpenSearchGateway } from "../opensearch";
 import { connectRedis } from "../redis";
 import { LiveEmbedder } from "./live-embedder";
 import { ActiveModels, type ServingEmbedder } from "./served-models";
@@ -40,13 +40,7 @@ export interface RuntimeOptions {
 /** Wires the shared parts from one frozen config; nothing connects until it is first used. */
 export function createRuntime(config: SidecarConfig, options: RuntimeOptions = {}): Runtime {
   const logger = options.logger ?? createLogger(config);
-  const gateway = new OpenSearchGateway({
-    url: config.opensearchUrl,
-    username: config.opensearchUsername,
-    password: config.opensearchPassword,
-    ca: readClusterCa(config.opensearchCaFile),
-    timeoutMs: config.opensearchTimeoutMs,
-  });
+  const gateway = gatewayFromConfig(config);
   const redis = connectRedis({ url: config.redisUrl });
   redis.on("error", (err: Error) => logger.debug({ err }, "redis connection error"));
   const models = options.models ?? new ActiveModels();

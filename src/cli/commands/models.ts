@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { envDefault, loadConfig, readConnectionSettings } from "../../config";
 import { connectQueueRedis, followEmbeddingsPromotion, JobQueue, type PromotionFollowUp } from "../../jobs";
 import { EMBEDDINGS_KIND, listModels, promoteModel } from "../../model";
-import { OpenSearchGateway, readClusterCa } from "../../opensearch";
+import { gatewayFromConfig } from "../../opensearch";
 import { note, printSummary } from "../output";
 
 interface ModelsFlags {
@@ -17,13 +17,7 @@ interface ModelsFlags {
  */
 async function followPromotion(modelsDir: string, version: string): Promise<PromotionFollowUp> {
   const config = loadConfig({ modelsDir });
-  const gateway = new OpenSearchGateway({
-    url: config.opensearchUrl,
-    username: config.opensearchUsername,
-    password: config.opensearchPassword,
-    ca: readClusterCa(config.opensearchCaFile),
-    timeoutMs: config.opensearchTimeoutMs,
-  });
+  const gateway = gatewayFromConfig(config);
   const connection = connectQueueRedis(config.redisUrl);
   const queue = new JobQueue({ connection, name: config.jobsQueue, attempts: config.jobsAttempts, backoffMs: config.jobsBackoffMs });
   try {

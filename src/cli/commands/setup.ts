@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { loadConfig, type SidecarConfig } from "../../config";
 import { activeVersion, EMBEDDINGS_KIND, modelVersionDir, readEmbeddingsManifest } from "../../model";
-import { OpenSearchGateway, readClusterCa, setupIndexes } from "../../opensearch";
+import { gatewayFromConfig, setupIndexes } from "../../opensearch";
 import { note, positiveInt, printSummary } from "../output";
 
 /** The promoted embedding model's dimension, else the configured one: the vector field must fit the model that fills it. */
@@ -25,13 +25,7 @@ export function setupCommand(): Command {
         ...(flags.dimension ? { embeddingDimension: flags.dimension } : {}),
       });
       const dimension = flags.dimension ?? (await embeddingDimension(config));
-      const gateway = new OpenSearchGateway({
-        url: config.opensearchUrl,
-        username: config.opensearchUsername,
-        password: config.opensearchPassword,
-        ca: readClusterCa(config.opensearchCaFile),
-        timeoutMs: 30_000,
-      });
+      const gateway = gatewayFromConfig(config, { timeoutMs: 30_000 });
       try {
         const results = await setupIndexes(gateway, {
           aliases: { products: config.productsAlias, events: config.eventsAlias, profiles: config.profilesAlias },
