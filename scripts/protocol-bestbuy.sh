@@ -32,45 +32,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "${data}" ] || { echo "protocol-bestbuy: --data DIR (the bestbuy-clicks folder) is required" >&2; exit 2; }
-work="${work:-$(mktemp -d /tmp/protocol-bestbuy-XXXXXX)}"
-mkdir -p "${work}"
-# Always build: a dist/ left from an older checkout would run old code (it once evaluated without the rerank stage).
-npm run build >&2
-
-prefix="rrbb-$$"
-export OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9250}"
-export REDIS_URL="redis://127.0.0.1:6379/5"
-export MODELS_DIR="${work}/models"
-export PRODUCTS_ALIAS="${prefix}-products" EVENTS_ALIAS="${prefix}-events" PROFILES_ALIAS="${prefix}-profiles"
-key="protocol-admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-export API_KEYS="${key}:admin" SIDECAR_API_KEY="${key}"
-export PSEUDONYM_KEY="protocol-pseudonym-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+. scripts/lib/protocol-sidecar.sh
+protocol_sidecar protocol-bestbuy rrbb
 export EVENT_RETENTION_DAYS=7500
-export SIDECAR_URL="http://127.0.0.1:${port}"
-relevance() { node bin/relevance.js "$@"; }
-say() { echo "== $*" >&2; }
-
-server=""
-cleanup() {
-  [ -n "${server}" ] && kill "${server}" 2>/dev/null && wait "${server}" 2>/dev/null
-  if [ "${keep}" = 0 ]; then
-    for alias in "${PRODUCTS_ALIAS}" "${EVENTS_ALIAS}" "${PROFILES_ALIAS}"; do
-      for index in $(curl -fs "${OPENSEARCH_URL}/_alias/${alias}" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(Object.keys(JSON.parse(s)).join(" "))}catch{}})'); do
-        case "${index}" in "${prefix}"-*) curl -fs -X DELETE "${OPENSEARCH_URL}/${index}" >/dev/null || true ;; esac
-      done
-    done
-    redis-cli -n 5 FLUSHDB >/dev/null 2>&1 || true
-  fi
-  true
-}
-trap cleanup EXIT
-
-start_serve() {
-  LOG_LEVEL=warn PORT="${port}" node bin/relevance.js serve >"${work}/serve.log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 300); do curl -fs "${SIDECAR_URL}/readyz" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  echo "protocol-bestbuy: the sidecar did not become ready (see ${work}/serve.log)" >&2; exit 1
-}
 
 redis-cli -n 5 FLUSHDB >/dev/null
 say "split (fraction ${fraction})"

@@ -26,38 +26,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "${data}" ] || { echo "protocol-homedepot: --data DIR (the homedepot folder) is required" >&2; exit 2; }
-work="${work:-$(mktemp -d /tmp/protocol-homedepot-XXXXXX)}"
-mkdir -p "${work}"
-# Always build: a dist/ left from an older checkout would run old code (it once evaluated without the rerank stage).
-npm run build >&2
-
-prefix="rrhd-$$"
-export OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9250}"
-export REDIS_URL="redis://127.0.0.1:6379/5"
-export MODELS_DIR="${work}/models"
-export PRODUCTS_ALIAS="${prefix}-products" EVENTS_ALIAS="${prefix}-events" PROFILES_ALIAS="${prefix}-profiles"
-key="protocol-admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-export API_KEYS="${key}:admin" SIDECAR_API_KEY="${key}"
-export PSEUDONYM_KEY="protocol-pseudonym-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-export SIDECAR_URL="http://127.0.0.1:${port}"
-relevance() { node bin/relevance.js "$@"; }
-say() { echo "== $*" >&2; }
+. scripts/lib/protocol-sidecar.sh
+protocol_sidecar protocol-homedepot rrhd
 map="id=product_uid,title=product_title"
-
-server=""
-cleanup() {
-  [ -n "${server}" ] && kill "${server}" 2>/dev/null && wait "${server}" 2>/dev/null
-  if [ "${keep}" = 0 ]; then
-    for alias in "${PRODUCTS_ALIAS}" "${EVENTS_ALIAS}" "${PROFILES_ALIAS}"; do
-      for index in $(curl -fs "${OPENSEARCH_URL}/_alias/${alias}" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(Object.keys(JSON.parse(s)).join(" "))}catch{}})'); do
-        case "${index}" in "${prefix}"-*) curl -fs -X DELETE "${OPENSEARCH_URL}/${index}" >/dev/null || true ;; esac
-      done
-    done
-    redis-cli -n 5 FLUSHDB >/dev/null 2>&1 || true
-  fi
-  true
-}
-trap cleanup EXIT
 
 say "query-disjoint split"
 relevance judgments split --judgments "${data}/judgments-dev.csv" --train-out "${work}/train.csv" --test-out "${work}/test.csv" --seed 42 | tail -1
