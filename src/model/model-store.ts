@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type z } from "zod";
 import { ModelFormatError } from "./errors";
@@ -108,7 +108,15 @@ export async function writeVersionFolder(parentDir: string, version: string, fil
   const staging = join(parentDir, `.${version}.tmp-${process.pid}`);
   await mkdir(staging, { recursive: true });
   for (const [name, content] of files) await writeFile(join(staging, name), content);
-  await rename(staging, dir);
+  try {
+    await rename(staging, dir);
+  } catch (err) {
+    // A version name is the save time (to the second) and the weights' hash: an existing folder of that
+    // name holds these very weights, saved by an identical run within the same second. Keep it.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+    await rm(staging, { recursive: true, force: true });
+  }
   return dir;
 }
 

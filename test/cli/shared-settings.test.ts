@@ -129,7 +129,7 @@ describe("every command reads the settings serve reads (MODELS_DIR, aliases)", f
       const listed = lastJson<{ name: string; version: string; active: boolean }[]>(await relevance(["models", "list"]));
       assert.deepEqual(listed.map((m) => [m.name, m.version, m.active]), [["embeddings", trained.version, false]]);
 
-      await relevance(["models", "promote", "embeddings", trained.version]);
+      await relevance(["models", "promote", "embeddings", trained.version, "--no-reindex"]);
       assert.equal(await activeVersion(models, "embeddings"), trained.version);
 
       // A flag still overrides the variable for one run.
