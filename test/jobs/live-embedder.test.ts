@@ -5,12 +5,12 @@ import pino from "pino";
 import request from "supertest";
 import { type Sidecar } from "../../src/http";
 import { EnrichService } from "../../src/indexing";
-import { connectQueueRedis, JobQueue, JobWorker, reindexLockKey, type JobView } from "../../src/jobs";
+import { connectQueueRedis, JobQueue, JobWorker, reindexLockKey } from "../../src/jobs";
 import { indexesBehindAlias, versionedIndexName } from "../../src/opensearch";
 import { ActiveModels } from "../../src/runtime";
 import { startTestSidecar } from "../utils/sidecar-harness";
 import { testRedisUrl, TEST_API_KEYS } from "../utils/services";
-import { products, twoModelVersions, type TwoVersions } from "./reindex-fixtures";
+import { products, twoModelVersions, waitForJob, type TwoVersions } from "./reindex-fixtures";
 
 interface SearchAnswer {
   hits: { id: string; source: { model_version?: unknown } }[];
@@ -32,16 +32,6 @@ function assertOneVersion(answer: SearchAnswer, q: string): void {
   assert.ok(answer.hits.length > 0, `"${q}" found nothing`);
   const versions = new Set(answer.hits.map((hit) => hit.source.model_version));
   assert.deepEqual([...versions], [answer.embeddings.version], `"${q}": hits on ${[...versions].join(", ")}, query embedded with ${answer.embeddings.version}`);
-}
-
-async function waitFor(queue: JobQueue, id: string, timeoutMs: number): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await queue.get(id);
-    if (view && (view.state === "completed" || view.state === "failed")) return view;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${view?.state ?? "missing"} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe("serve follows the products alias's embedding version through a reindex", function () {
@@ -91,7 +81,7 @@ describe("serve follows the products alias's embedding version through a reindex
             answers += 1;
           }
         })();
-        const view = await waitFor(queue, job.id, 120_000).finally(() => {
+        const view = await waitForJob(queue, job.id, 120_000, 100).finally(() => {
           running = false;
         });
         await loop;

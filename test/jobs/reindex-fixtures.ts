@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Redis } from "ioredis";
 import { EnrichService, type ProductEmbedder } from "../../src/indexing";
-import { reindexLockKey } from "../../src/jobs";
+import { reindexLockKey, type JobQueue, type JobView } from "../../src/jobs";
 import { EMBEDDINGS_KIND, loadEmbedder, modelVersionDir, type Embedder } from "../../src/model";
 import { deleteIndexes, OpenSearchGateway, setupIndexes } from "../../src/opensearch";
 import { randomName, testOpenSearchUrl } from "../utils/services";
@@ -35,6 +35,17 @@ export async function twoModelVersions(): Promise<TwoVersions> {
     load: (version) => loadEmbedder(modelVersionDir(modelsDir, EMBEDDINGS_KIND, version)),
     remove: () => rm(modelsDir, { recursive: true, force: true }),
   };
+}
+
+/** Polls the queue every `pollMs` until the job has completed or failed; throws after `timeoutMs`. */
+export async function waitForJob(queue: JobQueue, id: string, timeoutMs: number, pollMs: number): Promise<JobView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await queue.get(id);
+    if (view && (view.state === "completed" || view.state === "failed")) return view;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${view?.state ?? "missing"} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
 }
 
 const WORDS = ["acme", "globex", "crimson", "azure", "sofa", "faucet", "torch", "lorry", "ivory", "trainers", "model", "deluxe"];

@@ -10,23 +10,12 @@ import {
   ReindexLock,
   ReindexRunningError,
   runReindex,
-  type JobView,
   type ReindexCheckpoint,
 } from "../../src/jobs";
 import { EnrichService } from "../../src/indexing";
 import { indexesBehindAlias, versionedIndexName } from "../../src/opensearch";
 import { testRedisUrl } from "../utils/services";
-import { products, TestCatalog, twoModelVersions, type TwoVersions } from "./reindex-fixtures";
-
-async function waitFor(queue: JobQueue, id: string, timeoutMs: number): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await queue.get(id);
-    if (view && (view.state === "completed" || view.state === "failed")) return view;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${view?.state ?? "missing"} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { products, TestCatalog, twoModelVersions, waitForJob, type TwoVersions } from "./reindex-fixtures";
 
 describe("reindex job on a real OpenSearch and Redis", function () {
   this.timeout(180_000);
@@ -60,7 +49,7 @@ describe("reindex job on a real OpenSearch and Redis", function () {
       assert.equal(first.created, true);
       assert.deepEqual(second, { id: first.id, created: false }, "a second reindex of the same alias answers the queued one");
 
-      const view = await waitFor(queue, first.id, 120_000);
+      const view = await waitForJob(queue, first.id, 120_000, 200);
       assert.equal(view.state, "completed", view.failure ?? "");
       assert.equal(view.result?.documents, 300);
       assert.deepEqual(view.progress, { phase: "done", done: 300, total: 300 });
