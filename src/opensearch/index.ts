@@ -1,6 +1,8 @@
 export { OpenSearchGateway } from "./gateway";
 export { readClusterCa } from "./cluster-ca";
 export { gatewayFromConfig } from "./gateway-from-config";
+export { CachedMget } from "./cached-mget";
+export type { CachedMgetOptions, CachedMgetRead } from "./cached-mget";
 export type { OpenSearchGatewayOptions, CallOptions, HttpMethod, GatewayResponse, SearchHitBody, SearchResponseBody, MultiSearchItem, MultiGetRequestDoc, MultiGetDoc } from "./gateway";
 export { OpenSearchError, OpenSearchUnavailableError, OpenSearchTimeoutError, OpenSearchRejectedError } from "./errors";
 export {

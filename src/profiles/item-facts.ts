@@ -1,5 +1,4 @@
-import { LRUCache } from "lru-cache";
-import { type OpenSearchGateway } from "../opensearch";
+import { CachedMget, type OpenSearchGateway } from "../opensearch";
 import { priceBand } from "./price-band";
 
 /** What a profile update needs to know about an item, read from the products alias. */
@@ -26,12 +25,6 @@ export interface ItemFactsSourceOptions {
 }
 
 const SOURCE_FIELDS = "category,category_path,brand,price,embedding,model_version";
-/** LRU values cannot be null; an item the products alias does not have is cached as this. */
-const MISSING = Object.freeze({ missing: true as const });
-
-interface MgetBody {
-  docs?: { _id: string; found?: boolean; _source?: Record<string, unknown> }[];
-}
 
 /**
  * Item facts for profile updates: an in-process LRU in front of ONE `_mget` per batch for the misses.
@@ -39,51 +32,23 @@ interface MgetBody {
  * item affinities and signals.
  */
 export class ItemFactsSource {
-  readonly #gateway: OpenSearchGateway;
-  readonly #alias: string;
   readonly #timeoutMs: number;
-  readonly #cache: LRUCache<string, ItemFacts | typeof MISSING>;
+  readonly #reader: CachedMget<ItemFacts>;
 
   constructor(options: ItemFactsSourceOptions) {
     if (!options.productsAlias) throw new TypeError("ItemFactsSource needs the products alias");
-    this.#gateway = options.gateway;
-    this.#alias = options.productsAlias;
     this.#timeoutMs = options.timeoutMs ?? 2000;
-    this.#cache = new LRUCache({ max: options.cacheSize ?? 20_000, ttl: options.ttlMs ?? 300_000 });
+    this.#reader = new CachedMget({ gateway: options.gateway, alias: options.productsAlias, cacheSize: options.cacheSize ?? 20_000, ttlMs: options.ttlMs ?? 300_000 });
   }
 
   /** Facts of each id (null when the products alias does not have it); at most one `_mget`. */
-  async factsFor(ids: readonly string[]): Promise<Map<string, ItemFacts | null>> {
-    const facts = new Map<string, ItemFacts | null>();
-    const misses: string[] = [];
-    for (const id of new Set(ids)) {
-      const cached = this.#cache.get(id);
-      if (cached === undefined) misses.push(id);
-      else facts.set(id, "missing" in cached ? null : cached);
-    }
-    if (misses.length === 0) return facts;
-    const response = await this.#gateway.request<MgetBody>(
-      "POST",
-      `/${encodeURIComponent(this.#alias)}/_mget`,
-      { ids: misses },
-      { timeoutMs: this.#timeoutMs, retries: 1, ignore: [404], querystring: { _source_includes: SOURCE_FIELDS } },
-    );
-    const found = new Map<string, ItemFacts>();
-    for (const doc of response.body.docs ?? []) {
-      if (doc.found && doc._source) found.set(doc._id, toItemFacts(doc._source));
-    }
-    for (const id of misses) {
-      const item = found.get(id) ?? null;
-      this.#cache.set(id, item ?? MISSING);
-      facts.set(id, item);
-    }
-    return facts;
+  factsFor(ids: readonly string[]): Promise<Map<string, ItemFacts | null>> {
+    return this.#reader.read(ids, { fields: SOURCE_FIELDS, timeoutMs: this.#timeoutMs, retries: 1, parse: toItemFacts });
   }
 
   /** Forgets cached facts (all, or of some items), e.g. after products were re-enriched. */
   forget(ids?: readonly string[]): void {
-    if (!ids) this.#cache.clear();
-    else for (const id of ids) this.#cache.delete(id);
+    this.#reader.forget(ids);
   }
 }
 
