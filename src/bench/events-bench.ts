@@ -103,6 +103,8 @@ export async function benchEvents(options: EventsBenchOptions): Promise<EventsBe
       port: 0,
       host: "127.0.0.1",
       logLevel: "warn",
+      // The bench's own client shares this process's event loop: shedding by loop delay would measure the bench.
+      maxEventLoopDelayMs: 0,
       productsAlias: aliases.products,
       eventsAlias: aliases.events,
       profilesAlias: aliases.profiles,

@@ -66,6 +66,12 @@ export interface MixedLoadResult {
   healthz_idle: ProbeFigures;
   healthz_under_load: ProbeFigures;
   rss_mb: { idle: number; max_under_load: number; end: number };
+  /**
+   * The sidecar's own event-loop delay over the whole run (prom-client's `nodejs_eventloop_lag_*` on its
+   * `/metrics`, first scrape): what a request waits inside the sidecar before it is even read. The gap
+   * to `/healthz` latency is scheduling and network outside the sidecar's loop (2 shared cores here).
+   */
+  sidecar_event_loop_delay_ms: { p50: number; p99: number; max: number } | null;
 }
 
 const WEIGHTS: Record<LoadOperation, number> = { search_bm25: 0.3, search_hybrid: 0.3, enrich: 0.2, bulk: 0.2 };
@@ -130,6 +136,18 @@ function startProbe(url: string, intervalMs: number): { stop: () => Promise<Prob
         worker.postMessage("stop");
       }),
   };
+}
+
+async function sidecarEventLoopDelay(client: SidecarClient): Promise<{ p50: number; p99: number; max: number } | null> {
+  const response = await client.request("GET", "/metrics", { timeoutMs: 5000 });
+  const read = (name: string) => {
+    for (const line of response.text.split("\n")) {
+      if (line.startsWith(`${name} `)) return round(Number(line.slice(name.length + 1)) * 1000);
+    }
+    return Number.NaN;
+  };
+  const figures = { p50: read("nodejs_eventloop_lag_p50_seconds"), p99: read("nodejs_eventloop_lag_p99_seconds"), max: read("nodejs_eventloop_lag_max_seconds") };
+  return Number.isNaN(figures.p99) ? null : figures;
 }
 
 async function waitForHealth(client: SidecarClient, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
@@ -299,6 +317,7 @@ export async function runMixedLoad(options: MixedLoadOptions): Promise<MixedLoad
     clearInterval(sampler);
     const healthzUnderLoad = await probe.stop();
     const rssEnd = residentMb(pid);
+    const eventLoop = await sidecarEventLoopDelay(sidecar);
 
     const operations = Object.fromEntries(
       LOAD_OPERATIONS.map((op) => {
@@ -316,6 +335,7 @@ export async function runMixedLoad(options: MixedLoadOptions): Promise<MixedLoad
       healthz_idle: healthzIdle,
       healthz_under_load: healthzUnderLoad,
       rss_mb: { idle: rssIdle, max_under_load: rssMax, end: rssEnd },
+      sidecar_event_loop_delay_ms: eventLoop,
     };
   } finally {
     if (server && server.exitCode === null) {

@@ -77,6 +77,12 @@ const ConfigSchema = z.strictObject({
    * bodies); beyond it a request is answered 429 OVERLOADED with `Retry-After`. @defaultValue "256mb" (env MAX_INFLIGHT_BYTES)
    */
   maxInflightBytes: z.string().regex(/^\d+(b|kb|mb|gb)$/i).default("256mb"),
+  /**
+   * Load shedding: while the event loop's mean delay over the last 200 ms exceeds this, new requests
+   * (probes excepted) are answered 429 OVERLOADED with `Retry-After`; 0 turns it off.
+   * @defaultValue 100 (env MAX_EVENT_LOOP_DELAY_MS)
+   */
+  maxEventLoopDelayMs: z.coerce.number().min(0).max(10_000).default(100),
   /** Alias that the products index lives behind. @defaultValue "products" (env PRODUCTS_ALIAS) */
   productsAlias: SHARED_FIELDS.productsAlias,
   /** Alias of the behaviour-events index. @defaultValue "events" (env EVENTS_ALIAS) */
@@ -164,6 +170,7 @@ const ENV_KEYS = {
   BODY_LIMIT: "bodyLimit",
   BULK_BODY_LIMIT: "bulkBodyLimit",
   MAX_INFLIGHT_BYTES: "maxInflightBytes",
+  MAX_EVENT_LOOP_DELAY_MS: "maxEventLoopDelayMs",
   PRODUCTS_ALIAS: "productsAlias",
   EVENTS_ALIAS: "eventsAlias",
   PROFILES_ALIAS: "profilesAlias",

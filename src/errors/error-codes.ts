@@ -11,7 +11,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: { status: 401, meaning: "The `x-api-key` header names no configured key." },
   FORBIDDEN: { status: 403, meaning: "The caller's scope does not allow this request; the message names the scope needed." },
   NOT_FOUND: { status: 404, meaning: "No such route or resource." },
-  OVERLOADED: { status: 429, meaning: "The sidecar holds as many request bytes as it may; retry after the `Retry-After` seconds." },
+  OVERLOADED: { status: 429, meaning: "The sidecar is at capacity (in-flight request bytes, or event-loop delay); retry after the `Retry-After` seconds." },
   OPENSEARCH_UNAVAILABLE: { status: 503, meaning: "OpenSearch could not be reached before the deadline." },
   OPENSEARCH_TIMEOUT: { status: 504, meaning: "OpenSearch did not answer before the deadline." },
   OPENSEARCH_REJECTED: { status: 502, meaning: "OpenSearch answered the sidecar's request with an error." },

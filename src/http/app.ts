@@ -13,6 +13,7 @@ import { type SearchService } from "../search";
 import { type CandidateLists } from "../search/rerank";
 import { accessControl } from "./access";
 import { errorHandler } from "./error-handler";
+import { type EventLoopGuard } from "./event-loop-guard";
 import { jsonBody } from "./json-body";
 import { type SidecarMetrics } from "./metrics";
 import { inflightGuard } from "./inflight-guard";
@@ -45,6 +46,8 @@ export interface AppDependencies {
   candidates?: CandidateLists;
   /** `/v1/jobs` (admin): the rebuild queue. @defaultValue none (the routes do not exist) */
   jobs?: JobRouteDependencies;
+  /** Load shedding by event-loop delay (429 OVERLOADED while the loop lags). @defaultValue none: no shedding */
+  eventLoop?: EventLoopGuard;
 }
 
 /** The sidecar's HTTP surface: its own `/v1` API and probes, and OpenSearch's API passed through. */
@@ -62,6 +65,8 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
   app.use(deps.metrics.middleware());
+  // Before any work, even the access check: a refusal while the loop lags must cost next to nothing.
+  if (deps.eventLoop) app.use(deps.eventLoop.middleware());
   // Before every route and the proxy: nothing below runs for a request the caller's scope does not allow.
   app.use(
     accessControl({

@@ -21,6 +21,7 @@ import {
   RerankInputsBuilder,
 } from "../search/rerank";
 import { createApp } from "./app";
+import { EventLoopGuard } from "./event-loop-guard";
 import { SidecarMetrics } from "./metrics";
 import { registerQueueMetrics } from "./queue-metrics";
 
@@ -134,6 +135,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     return queue.queue;
   };
   registerQueueMetrics({ registry: metrics.registry, queue: jobQueue, logger });
+  const eventLoop = new EventLoopGuard({ maxDelayMs: config.maxEventLoopDelayMs });
   const app = createApp({
     config,
     logger,
@@ -147,6 +149,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     candidates,
     enrich: new EnrichService({ gateway, embedder }),
     jobs: { queue: jobQueue, productsAlias: config.productsAlias, promotedVersion: () => models.embedder?.version ?? null },
+    eventLoop,
   });
   let server: Server | undefined;
   return {
@@ -178,6 +181,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
         await queue.queue.close().catch(() => undefined);
         queue.connection.disconnect();
       }
+      eventLoop.stop();
       await runtime.close();
     },
   };

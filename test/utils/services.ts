@@ -43,6 +43,9 @@ export function testConfig(overrides: ConfigOverrides = {}): SidecarConfig {
     productsAlias: `${prefix}-products`,
     eventsAlias: `${prefix}-events`,
     profilesAlias: `${prefix}-profiles`,
+    // Tests train models and run clients in the sidecar's own process: load shedding by loop delay is off
+    // here (test/http/event-loop-guard.test.ts turns it on).
+    maxEventLoopDelayMs: 0,
     apiKeys: Object.entries(TEST_API_KEYS).map(([scope, key]) => ({ key, scope: scope as keyof typeof TEST_API_KEYS })),
     pseudonymKey: TEST_PSEUDONYM_KEY,
     ...overrides,

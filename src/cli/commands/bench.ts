@@ -154,6 +154,8 @@ function benchLoadCommand(): Command {
       probe("idle", result.healthz_idle);
       probe("under load", result.healthz_under_load);
       note(`sidecar RSS: ${result.rss_mb.idle} MB idle, ${result.rss_mb.max_under_load} MB max under load, ${result.rss_mb.end} MB at the end`);
+      const loop = result.sidecar_event_loop_delay_ms;
+      if (loop) note(`sidecar event-loop delay over the run: p50 ${loop.p50} ms  p99 ${loop.p99} ms  max ${loop.max} ms`);
       for (const sample of result.error_samples) note(`error: ${sample}`);
       printSummary({ bench: "load", baseline: "healthz_idle", ...result });
     });
