@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { SidecarClient } from "../client";
-import { projectRoot, type SidecarConfig } from "../config";
+import { inheritedEnvironment, projectRoot, type SidecarConfig } from "../config";
 import { type RawRecord } from "../indexing";
 import { deleteIndexes, OpenSearchGateway } from "../opensearch";
 import { seededRandom } from "../shared/seeded-random";
@@ -206,8 +206,7 @@ export async function runMixedLoad(options: MixedLoadOptions): Promise<MixedLoad
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const sidecar = new SidecarClient({ baseUrl: url, apiKey: writeKey, tries: 1, timeoutMs: 30_000 });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const env = inheritedEnvironment({
     OPENSEARCH_URL: options.config.opensearchUrl,
     REDIS_URL: options.config.redisUrl,
     MODELS_DIR: options.config.modelsDir,
@@ -219,7 +218,7 @@ export async function runMixedLoad(options: MixedLoadOptions): Promise<MixedLoad
     HOST: "127.0.0.1",
     PORT: String(port),
     LOG_LEVEL: "warn",
-  };
+  });
 
   const gateway = new OpenSearchGateway({
     url: options.config.opensearchUrl,

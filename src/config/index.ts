@@ -6,3 +6,4 @@ export { projectRoot } from "./project-paths";
 export { readConnectionSettings } from "./connection-settings";
 export type { ConnectionSettings } from "./connection-settings";
 export { SHARED_DEFAULTS, envDefault } from "./shared-settings";
+export { inheritedEnvironment } from "./inherited-environment";
