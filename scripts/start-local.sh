@@ -30,14 +30,19 @@ if ! redis-cli -u "${REDIS_URL}" ping >/dev/null 2>&1; then
 fi
 
 mkdir -p .local
-# serve needs PSEUDONYM_KEY (user ids are HMAC-ed with it before anything is stored): generate a local
-# one once, readable by this user only, and keep using it so pseudonyms stay stable across restarts.
-if [ -z "${PSEUDONYM_KEY:-}" ]; then
-  if [ ! -s .local/pseudonym-key ]; then
-    (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))' > .local/pseudonym-key)
+# A secret generated once into .local/FILE (BYTES random bytes, hex), readable by this user only, and
+# reused on later starts; prints it.
+local_secret() {
+  if [ ! -s ".local/$1" ]; then
+    (umask 077 && node -e "process.stdout.write(require('crypto').randomBytes($2).toString('hex'))" > ".local/$1")
   fi
-  chmod 600 .local/pseudonym-key
-  PSEUDONYM_KEY="$(cat .local/pseudonym-key)"
+  chmod 600 ".local/$1"
+  cat ".local/$1"
+}
+# serve needs PSEUDONYM_KEY (user ids are HMAC-ed with it before anything is stored): a local one,
+# kept so pseudonyms stay stable across restarts.
+if [ -z "${PSEUDONYM_KEY:-}" ]; then
+  PSEUDONYM_KEY="$(local_secret pseudonym-key 32)"
   export PSEUDONYM_KEY
 fi
 [ -f .local/sample-catalog.jsonl ] || relevance synthesize catalog --out .local/sample-catalog.jsonl --count 2000 >/dev/null
@@ -56,11 +61,7 @@ fi
 # admin key once (readable by this user only), give it to serve (API_KEYS) and to the CLI (SIDECAR_API_KEY).
 # Admin requests by hand: curl -H "x-api-key: $(cat .local/api-key)" ...
 if [ -z "${SIDECAR_API_KEY:-}" ]; then
-  if [ ! -s .local/api-key ]; then
-    (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))' > .local/api-key)
-  fi
-  chmod 600 .local/api-key
-  SIDECAR_API_KEY="$(cat .local/api-key)"
+  SIDECAR_API_KEY="$(local_secret api-key 24)"
   export SIDECAR_API_KEY
   case ",${API_KEYS:-}," in
     *",${SIDECAR_API_KEY}:"*) ;;
