@@ -1,13 +1,7 @@
-import { buildIndexTemplate, indexesBehindAlias, OpenSearchRejectedError, versionedIndexName, type OpenSearchGateway } from "../opensearch";
+import { buildIndexTemplate, indexGeneration, indexesBehindAlias, OpenSearchRejectedError, versionedIndexName, type OpenSearchGateway } from "../opensearch";
 
 /** Index administration calls may wait on the cluster state; a minute is generous. */
 const ADMIN_TIMEOUT_MS = 60_000;
-
-/** `products-000003` → 3 for alias `products`; null for anything else. */
-function generationOf(alias: string, index: string): number | null {
-  const match = new RegExp(`^${alias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-(\\d{6})$`).exec(index);
-  return match ? Number(match[1]) : null;
-}
 
 /** Versioned indexes of the alias with the model version recorded in their `_meta` (null when none is). */
 export async function versionedIndexes(gateway: OpenSearchGateway, alias: string): Promise<{ index: string; generation: number; modelVersion: string | null }[]> {
@@ -20,7 +14,7 @@ export async function versionedIndexes(gateway: OpenSearchGateway, alias: string
   if (response.statusCode === 404) return [];
   const found: { index: string; generation: number; modelVersion: string | null }[] = [];
   for (const [index, body] of Object.entries(response.body)) {
-    const generation = generationOf(alias, index);
+    const generation = indexGeneration(alias, index);
     if (generation === null) continue;
     const version = body.mappings?._meta?.model_version;
     found.push({ index, generation, modelVersion: typeof version === "string" ? version : null });

@@ -43,6 +43,17 @@ export function versionedIndexName(alias: string, generation: number): string {
   return `${alias}-${String(generation).padStart(6, "0")}`;
 }
 
+/** The inverse of {@link versionedIndexName}: `products-000003` → 3 for alias `products`; null for any other name. */
+export function indexGeneration(alias: string, index: string): number | null {
+  if (index.length !== alias.length + 7 || !index.startsWith(`${alias}-`)) return null;
+  const digits = index.slice(alias.length + 1);
+  for (let i = 0; i < digits.length; i++) {
+    const code = digits.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return null;
+  }
+  return Number(digits);
+}
+
 /** Indexes the alias points at (empty when the alias does not exist). */
 export async function indexesBehindAlias(gateway: OpenSearchGateway, alias: string): Promise<string[]> {
   const response = await gateway.request<Record<string, unknown>>("GET", `/_alias/${encodeURIComponent(alias)}`, undefined, {

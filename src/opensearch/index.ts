@@ -11,6 +11,7 @@ export {
   deleteIndexes,
   indexesBehindAlias,
   versionedIndexName,
+  indexGeneration,
   buildIndexTemplate,
 } from "./index-setup";
 export type { IndexKind, IndexSetupOptions, IndexSetupResult } from "./index-setup";

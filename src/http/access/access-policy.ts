@@ -1,3 +1,4 @@
+import { indexGeneration } from "../../opensearch";
 import { readRequestPath } from "./request-path";
 import { type Scope } from "./scope";
 
@@ -90,16 +91,7 @@ export type IndexMatcher = (name: string) => boolean;
 
 /** The products alias and its versioned indexes `<alias>-NNNNNN`, nothing else (no lists, no wildcards). */
 export function productsIndexMatcher(alias: string): IndexMatcher {
-  return (name) => name === alias || (name.length === alias.length + 7 && name.startsWith(`${alias}-`) && isSixDigits(name.slice(alias.length + 1)));
-}
-
-function isSixDigits(text: string): boolean {
-  if (text.length !== 6) return false;
-  for (let i = 0; i < 6; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x30 || code > 0x39) return false;
-  }
-  return true;
+  return (name) => name === alias || indexGeneration(alias, name) !== null;
 }
 
 interface CompiledRule {

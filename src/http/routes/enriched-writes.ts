@@ -2,7 +2,7 @@ import { type NextFunction, type Request, type RequestHandler, type Response } f
 import { ForbiddenError, InvalidJsonError, UnsupportedMediaTypeError, ValidationError } from "../../errors";
 import { OpenSearchRejectedError } from "../../opensearch";
 import { enrichBulk, isRecord, parseBulkActions, targetOf, type BulkItem, type EnrichService } from "../../indexing";
-import { accessOf, scopeAllows } from "../access";
+import { accessOf, productsIndexMatcher, scopeAllows } from "../access";
 import { type BodyPolicy } from "../opensearch-proxy";
 import { endToEndHeaders, openUpstream, readRequestBody, relayResponse, reservationFor, sendUpstream, type ProxyOptions, type Reservation } from "../proxy";
 
@@ -71,9 +71,9 @@ function requireJsonText(req: Request): void {
  * indexing jobs keep their OpenSearch client. Other requests go on to the plain proxy.
  */
 export function enrichedWriteRoutes(deps: EnrichedWritesDependencies): RequestHandler {
-  const versioned = new RegExp(`^${deps.productsAlias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d{6}$`);
-  const isEnriched = (index: string) =>
-    index === deps.productsAlias || versioned.test(index) || (index.startsWith("<") && index.includes(deps.productsAlias));
+  const isProducts = productsIndexMatcher(deps.productsAlias);
+  // Date math (`<products-{now/d}>`) naming the alias counts too: it may resolve to a products index.
+  const isEnriched = (index: string) => isProducts(index) || (index.startsWith("<") && index.includes(deps.productsAlias));
 
   const readBody = async (req: Request, res: Response): Promise<{ body: Buffer; reservation: Reservation }> => {
     const reservation = reservationFor(res, deps.body.budget);
