@@ -20,6 +20,3 @@ export function decayedWeight(stored: number, rate: number, epoch: number, now: 
   const exponent = Math.log(stored) - rate * (now - epoch);
   return exponent < -MAX_EXPONENT ? 0 : Math.exp(exponent);
 }
-
-/** The clamp the Lua scripts apply, shared so both sides agree. */
-export const DECAY_MAX_EXPONENT = MAX_EXPONENT;
