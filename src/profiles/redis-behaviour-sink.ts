@@ -68,6 +68,8 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
   readonly #profiles: LRUCache<string, StoredProfile>;
   readonly #profileRate: number;
   readonly #signalsRate: number;
+  /** The apply script's header fields that only depend on the options: computed once, not per batch. */
+  readonly #headerBase: Omit<ScriptHeader, "now" | "t0">;
   readonly #clock: () => number;
   readonly #onApplied: ((report: ApplyReport) => void) | undefined;
   readonly #onRead: ((seconds: number) => void) | undefined;
@@ -87,6 +89,19 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
     this.#profiles = new LRUCache({ max: this.options.profileCacheSize });
     this.#profileRate = decayRate(this.options.profileHalfLifeDays);
     this.#signalsRate = decayRate(this.options.signalsHalfLifeDays);
+    const o = this.options;
+    this.#headerBase = {
+      p: o.keyPrefix,
+      lp: this.#profileRate,
+      ls: this.#signalsRate,
+      n: o.recentItems,
+      pttl: Math.round(o.profileTtlDays * MS_PER_DAY),
+      sttl: Math.round(o.signalsTtlDays * MS_PER_DAY),
+      mttl: Math.max(1, Math.round((o.appliedMarkerTtlDays * MS_PER_DAY) / 1000)),
+      sw: Math.round(o.sessionWindowMinutes * 60_000),
+      cw: Math.round(o.coInteractionWindowHours * 3_600_000),
+      caps: { ...o.caps },
+    };
     this.#clock = options.clock ?? Date.now;
     this.#onApplied = options.onApplied;
     this.#onRead = options.onRead;
@@ -158,21 +173,7 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
       }
       return out;
     });
-    const o = this.options;
-    const header: ScriptHeader = {
-      p: o.keyPrefix,
-      now: this.#clock(),
-      t0: Math.min(...events.map((e) => e.timestamp)),
-      lp: this.#profileRate,
-      ls: this.#signalsRate,
-      n: o.recentItems,
-      pttl: Math.round(o.profileTtlDays * MS_PER_DAY),
-      sttl: Math.round(o.signalsTtlDays * MS_PER_DAY),
-      mttl: Math.max(1, Math.round((o.appliedMarkerTtlDays * MS_PER_DAY) / 1000)),
-      sw: Math.round(o.sessionWindowMinutes * 60_000),
-      cw: Math.round(o.coInteractionWindowHours * 3_600_000),
-      caps: { ...o.caps },
-    };
+    const header: ScriptHeader = { ...this.#headerBase, now: this.#clock(), t0: Math.min(...events.map((e) => e.timestamp)) };
     const reply = await APPLY_EVENTS_SCRIPT.run(this.#redis, [], [JSON.stringify(header), JSON.stringify(scriptEvents), ...vectors]);
     const [applied, duplicates] = Array.isArray(reply) ? reply : [];
     return { applied: typeof applied === "number" ? applied : 0, duplicates: typeof duplicates === "number" ? duplicates : 0 };
