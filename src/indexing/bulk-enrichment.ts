@@ -52,9 +52,13 @@ function ownError(action: BulkActionName, index: string, id: unknown, status: nu
   return { kind: "own", item: { [action]: { _index: index, _id: id ?? null, status, error: { type, reason } } } };
 }
 
-function idOf(meta: Record<string, unknown>): string | undefined {
-  const id = meta._id;
+/** A bulk `_id` as a string: a non-empty string or a number; anything else is no id. */
+function idFrom(id: unknown): string | undefined {
   return typeof id === "string" && id !== "" ? id : typeof id === "number" ? String(id) : undefined;
+}
+
+function idOf(meta: Record<string, unknown>): string | undefined {
+  return idFrom(meta._id);
 }
 
 /**
@@ -264,9 +268,6 @@ async function prepareWrites(pending: Pending[], enrich: EnrichService, timeoutM
  */
 export function withDocumentId(source: RawRecord, metaId: unknown): RawRecord & { id: string } {
   const own = source.id;
-  const id =
-    typeof metaId === "string" && metaId !== "" ? metaId : typeof metaId === "number" ? String(metaId) : typeof own === "string" || typeof own === "number" ? String(own) : randomUUID();
+  const id = idFrom(metaId) ?? (typeof own === "string" || typeof own === "number" ? String(own) : randomUUID());
   return { ...source, id };
 }
-
-export { isRecord };

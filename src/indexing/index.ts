@@ -15,4 +15,4 @@ export { enrichBulk, withDocumentId } from "./bulk-enrichment";
 export type { BulkItem, BulkRewrite, BulkEnrichmentOptions } from "./bulk-enrichment";
 export { parseBulkActions, targetOf } from "./bulk-body";
 export type { BulkEntry, BulkActionName, LineSpan } from "./bulk-body";
-export { isRecord, mergeDocuments } from "./records";
+export { isRecord } from "./records";
