@@ -2,7 +2,7 @@ import { type Redis } from "ioredis";
 import { type OpenSearchGateway } from "../opensearch";
 import { announceAliasSwap } from "./alias-swap-announcement";
 import { type Enqueued, type JobQueue } from "./job-queue";
-import { liveIndex, swapAlias, versionedIndexes } from "./versioned-indexes";
+import { countDocuments, liveIndex, notOnVersion, swapAlias, versionedIndexes } from "./versioned-indexes";
 
 export type PromotionFollowUp =
   | { action: "none"; reason: string }
@@ -52,8 +52,6 @@ export async function followEmbeddingsPromotion(options: PromotionFollowUpOption
 
 /** True when the index holds documents and every one is stamped with `version`. */
 async function carriesOnly(gateway: OpenSearchGateway, index: string, version: string): Promise<boolean> {
-  const count = async (query?: Record<string, unknown>) =>
-    (await gateway.request<{ count: number }>("POST", `/${encodeURIComponent(index)}/_count`, query ? { query } : undefined, { timeoutMs: 30_000, retries: 1 })).body.count;
-  const [all, other] = await Promise.all([count(), count({ bool: { must_not: [{ term: { model_version: version } }] } })]);
+  const [all, other] = await Promise.all([countDocuments(gateway, index, undefined, 30_000), countDocuments(gateway, index, notOnVersion(version), 30_000)]);
   return all > 0 && other === 0;
 }

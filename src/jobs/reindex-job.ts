@@ -5,7 +5,7 @@ import { DocumentScan } from "./document-scan";
 import { ReindexError } from "./job-errors";
 import { type JobProgress, type ReindexCheckpoint, type ReindexResult } from "./job-types";
 import { sleep } from "./opensearch-backoff";
-import { createVersionedIndex, liveIndex, nextVersionedIndex, swapAlias } from "./versioned-indexes";
+import { countDocuments, createVersionedIndex, liveIndex, nextVersionedIndex, notOnVersion, refreshIndex, swapAlias } from "./versioned-indexes";
 
 /** Thrown between two checkpointed batches when the worker is asked to stop; the job resumes later. */
 export class ReindexInterrupted extends Error {
@@ -40,8 +40,6 @@ export interface ReindexHooks {
   /** Called once the alias points at the target (also when a resumed run finds it already swapped): serving is told to switch. */
   afterSwap?(target: string): Promise<void>;
 }
-
-const ADMIN_TIMEOUT_MS = 60_000;
 
 /**
  * Rebuilds `alias` into the next versioned index with one embedding model, resumably:
@@ -101,13 +99,13 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
   while (checkpoint.phase !== "done") {
     switch (checkpoint.phase) {
       case "copy": {
-        await refresh(gateway, checkpoint.source);
+        await refreshIndex(gateway, checkpoint.source);
         await scan(undefined, "copied");
         await commit({ ...checkpoint, phase: "catch-up", after: null, since: back(checkpoint.startedAt), passStartedAt: new Date().toISOString() });
         break;
       }
       case "catch-up": {
-        await refresh(gateway, checkpoint.source);
+        await refreshIndex(gateway, checkpoint.source);
         const found = await scan(sinceQuery(checkpoint.since ?? back(checkpoint.startedAt)), "caughtUp");
         const passes = checkpoint.passes + 1;
         if (found === 0 || passes >= maxPasses) {
@@ -143,17 +141,17 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
       }
       case "final-catch-up": {
         await sleep(options.swapGraceMs ?? 1000);
-        await refresh(gateway, checkpoint.source);
+        await refreshIndex(gateway, checkpoint.source);
         await scan(sinceQuery(checkpoint.since ?? back(checkpoint.startedAt)), "caughtUp");
         const strays = await reembedStrays(gateway, checkpoint.target, writer, { batchSize, timeoutMs, version });
-        await refresh(gateway, checkpoint.target);
+        await refreshIndex(gateway, checkpoint.target);
         await commit({ ...checkpoint, phase: "done", after: null, caughtUp: checkpoint.caughtUp + strays });
         break;
       }
     }
   }
 
-  const documents = await count(gateway, checkpoint.target);
+  const documents = await countDocuments(gateway, checkpoint.target);
   const seconds = (Date.now() - began) / 1000;
   return {
     alias: options.alias,
@@ -175,8 +173,8 @@ async function plan(gateway: OpenSearchGateway, alias: string): Promise<ReindexC
   if (!source) throw new ReindexError(`alias ${alias} must point at exactly one index to be reindexed (run relevance setup first)`);
   const target = await nextVersionedIndex(gateway, alias);
   const startedAt = new Date().toISOString();
-  await refresh(gateway, source);
-  const total = await count(gateway, source);
+  await refreshIndex(gateway, source);
+  const total = await countDocuments(gateway, source);
   return { phase: "copy", source, target, startedAt, after: null, since: null, passStartedAt: null, copied: 0, caughtUp: 0, total, passes: 0 };
 }
 
@@ -186,9 +184,9 @@ async function plan(gateway: OpenSearchGateway, alias: string): Promise<ReindexC
  * Re-embedded in place; not checkpointed, because a repeated pass only finds what is still stale.
  */
 async function reembedStrays(gateway: OpenSearchGateway, target: string, writer: BatchWriter, o: { batchSize: number; timeoutMs: number; version: string }): Promise<number> {
-  await refresh(gateway, target);
-  const query = { bool: { must_not: [{ term: { model_version: o.version } }] } };
-  if ((await count(gateway, target, query)) === 0) return 0;
+  await refreshIndex(gateway, target);
+  const query = notOnVersion(o.version);
+  if ((await countDocuments(gateway, target, query)) === 0) return 0;
   const reader = new DocumentScan(gateway, { index: target, size: o.batchSize, timeoutMs: o.timeoutMs, query });
   let written = 0;
   let after: string | null = null;
@@ -205,29 +203,17 @@ async function reembedStrays(gateway: OpenSearchGateway, target: string, writer:
   return written;
 }
 
-async function refresh(gateway: OpenSearchGateway, index: string): Promise<void> {
-  await gateway.request("POST", `/${encodeURIComponent(index)}/_refresh`, undefined, { timeoutMs: ADMIN_TIMEOUT_MS, retries: 1 });
-}
-
-async function count(gateway: OpenSearchGateway, index: string, query?: Record<string, unknown>): Promise<number> {
-  const response = await gateway.request<{ count: number }>("POST", `/${encodeURIComponent(index)}/_count`, query ? { query } : undefined, {
-    timeoutMs: ADMIN_TIMEOUT_MS,
-    retries: 1,
-  });
-  return response.body.count;
-}
-
 /**
  * Same count as the source, and every document stamped with the target version; otherwise the alias
  * stays. A target short of documents may only be behind on writes (`retry`); a stale version never is.
  */
 async function verify(gateway: OpenSearchGateway, source: string, target: string, version: string): Promise<{ message: string; retry: boolean } | null> {
-  await refresh(gateway, source);
-  await refresh(gateway, target);
+  await refreshIndex(gateway, source);
+  await refreshIndex(gateway, target);
   const [sourceCount, targetCount, stale] = await Promise.all([
-    count(gateway, source),
-    count(gateway, target),
-    count(gateway, target, { bool: { must_not: [{ term: { model_version: version } }] } }),
+    countDocuments(gateway, source),
+    countDocuments(gateway, target),
+    countDocuments(gateway, target, notOnVersion(version)),
   ]);
   if (stale > 0) return { message: `verification failed: ${stale} documents of ${target} are not on model version ${version}`, retry: false };
   if (sourceCount !== targetCount) {

@@ -67,3 +67,19 @@ export async function swapAlias(gateway: OpenSearchGateway, alias: string, from:
     { timeoutMs: ADMIN_TIMEOUT_MS },
   );
 }
+
+/** The query for documents not stamped with model `version` (stale vectors). */
+export function notOnVersion(version: string): Record<string, unknown> {
+  return { bool: { must_not: [{ term: { model_version: version } }] } };
+}
+
+/** Makes every write so far searchable in `index`. */
+export async function refreshIndex(gateway: OpenSearchGateway, index: string): Promise<void> {
+  await gateway.request("POST", `/${encodeURIComponent(index)}/_refresh`, undefined, { timeoutMs: ADMIN_TIMEOUT_MS, retries: 1 });
+}
+
+/** Documents of `index` (matching `query` when given). */
+export async function countDocuments(gateway: OpenSearchGateway, index: string, query?: Record<string, unknown>, timeoutMs = ADMIN_TIMEOUT_MS): Promise<number> {
+  const response = await gateway.request<{ count: number }>("POST", `/${encodeURIComponent(index)}/_count`, query ? { query } : undefined, { timeoutMs, retries: 1 });
+  return response.body.count;
+}
