@@ -9,7 +9,7 @@ export { trainEmbeddings, DEFAULT_TRAIN_OPTIONS } from "./train-embeddings";
 export type { TrainingData, TrainingPair, ClickPair, TrainEmbeddingsOptions, TrainingProgress, TrainedEmbeddings, TrainingMetrics, EpochStats } from "./train-embeddings";
 export { saveEmbeddingModel, readEmbeddingModel, readEmbeddingsManifest } from "./model-store";
 export type { StoredEmbeddingModel, SaveEmbeddingModelInput } from "./model-store";
-export type { EmbeddingsManifest, RerankerManifest, ModelManifest, ModelKind } from "./model-manifest";
+export type { EmbeddingsManifest, RerankerManifest, ModelKind } from "./model-manifest";
 export { EMBEDDINGS_KIND, RERANKER_KIND, MODEL_KINDS } from "./model-manifest";
 export { TextFeaturizer, DEFAULT_FEATURE_OPTIONS } from "./text-features";
 export { normalizeText, tokenize, STOPWORDS } from "./text-normalize";

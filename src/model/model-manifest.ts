@@ -107,7 +107,3 @@ export const RerankerManifestSchema = z.object({
 });
 
 export type RerankerManifest = z.infer<typeof RerankerManifestSchema>;
-
-/** A manifest of any kind, told apart by `kind`. */
-export const ModelManifestSchema = z.discriminatedUnion("kind", [EmbeddingsManifestSchema, RerankerManifestSchema]);
-export type ModelManifest = z.infer<typeof ModelManifestSchema>;
