@@ -1,7 +1,7 @@
 import { type OpenSearchGateway, type SearchResponseBody } from "../opensearch";
-import { type Candidate, type CandidateNeeds } from "./candidate";
+import { type CandidateNeeds } from "./candidate";
 import { bm25Query } from "./bm25-query";
-import { MissingDocIdError, retrievalFields, retrieverHits, totalOf } from "./retriever-hits";
+import { candidateOf, MissingDocIdError, retrievalFields, retrieverHits, totalOf } from "./retriever-hits";
 import { type SearchContext } from "./search-context";
 import { type Retrieval, type RetrieveStage } from "./search-stage";
 
@@ -52,15 +52,7 @@ export class Bm25RetrieveStage implements RetrieveStage {
       },
       { timeoutMs: deadline.callTimeoutMs(this.#options.opensearchTimeoutMs), retries: 0 },
     );
-    const candidates: Candidate[] = retrieverHits(body, needs).map((hit) => ({
-      id: hit.id,
-      index: hit.index,
-      score: hit.score,
-      rank: hit.rank,
-      retrievers: { bm25: { score: hit.score, rank: hit.rank } },
-      fields: hit.fields,
-      ...(hit.embedding ? { embedding: hit.embedding } : {}),
-    }));
+    const candidates = retrieverHits(body, needs).map((hit) => candidateOf(hit.score, hit.rank, { bm25: hit }));
     return { candidates, total: totalOf(body), retrievers: ["bm25"] };
   }
 }

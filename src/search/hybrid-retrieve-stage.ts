@@ -1,13 +1,13 @@
 import { type SidecarConfig } from "../config";
-import { OpenSearchError, type MultiSearchItem, type OpenSearchGateway, type SearchResponseBody } from "../opensearch";
+import { OpenSearchError, type MultiSearchItem, type OpenSearchGateway } from "../opensearch";
 import { Bm25RetrieveStage } from "./bm25-retrieve-stage";
 import { bm25Query, filterClauses } from "./bm25-query";
-import { type Candidate, type CandidateNeeds } from "./candidate";
+import { type CandidateNeeds } from "./candidate";
 import { fuseCandidates, type FusionOptions } from "./fusion";
 import { type QueryEmbedderProvider } from "./query-embedder";
 import { type QueryVectorCache } from "./query-vector-cache";
 import { type QueryEmbedder } from "./query-embedder";
-import { MissingDocIdError, retrievalFields, retrieverHits, totalOf, type RetrieverHit } from "./retriever-hits";
+import { candidateOf, MissingDocIdError, retrievalFields, retrieverHits, successful, totalOf } from "./retriever-hits";
 import { type SearchContext } from "./search-context";
 import { type Retrieval, type RetrieveStage } from "./search-stage";
 
@@ -97,24 +97,7 @@ export class HybridRetrieveStage implements RetrieveStage {
     const fused = fuseCandidates(bm25, knn, this.#fusionOptions(context));
     const bm25ById = new Map(bm25.map((hit) => [hit.id, hit]));
     const knnById = new Map(knn.map((hit) => [hit.id, hit]));
-    const candidates = fused.map((f, i): Candidate => {
-      const lexicalHit = bm25ById.get(f.id);
-      const semanticHit = knnById.get(f.id);
-      // BM25's copy first, as before: the one the total counted.
-      const carried = (lexicalHit ?? semanticHit) as RetrieverHit;
-      return {
-        id: f.id,
-        index: carried.index,
-        score: f.score,
-        rank: i + 1,
-        retrievers: {
-          ...(lexicalHit ? { bm25: { score: lexicalHit.score, rank: lexicalHit.rank } } : {}),
-          ...(semanticHit ? { knn: { score: semanticHit.score, rank: semanticHit.rank } } : {}),
-        },
-        fields: carried.fields,
-        ...(carried.embedding ? { embedding: carried.embedding } : {}),
-      };
-    });
+    const candidates = fused.map((f, i) => candidateOf(f.score, i + 1, { bm25: bm25ById.get(f.id), knn: knnById.get(f.id) }));
     return { candidates, total: Math.max(totalOf(lexicalBody), candidates.length), retrievers: ["bm25", "knn"] };
   }
 
@@ -128,10 +111,6 @@ export class HybridRetrieveStage implements RetrieveStage {
       rrfK: hybrid.rrfK,
     };
   }
-}
-
-function successful(item: MultiSearchItem | undefined): SearchResponseBody | undefined {
-  return item && !item.error ? item : undefined;
 }
 
 function describeFailure(item: MultiSearchItem | undefined): string {

@@ -1,5 +1,5 @@
-import { type SearchResponseBody } from "../opensearch";
-import { type CandidateNeeds } from "./candidate";
+import { type MultiSearchItem, type SearchResponseBody } from "../opensearch";
+import { type Candidate, type CandidateNeeds, type RetrieverName } from "./candidate";
 
 /** The vector field: large and internal, fetched only when a stage needs embeddings, never returned to callers. */
 export const EMBEDDING_FIELD = "embedding";
@@ -86,4 +86,33 @@ function carried(hit: RetrievalHitBody, needs: CandidateNeeds): { fields: Record
 export function totalOf(body: SearchResponseBody): number {
   const total = body.hits.total;
   return typeof total === "number" ? total : (total?.value ?? body.hits.hits.length);
+}
+
+/** An `_msearch` item's body when that search succeeded. */
+export function successful(item: MultiSearchItem | undefined): SearchResponseBody | undefined {
+  return item && !item.error ? item : undefined;
+}
+
+/**
+ * A candidate from what each retriever found for it (at least one): its index, fields and embedding
+ * come from the first retriever present, in the order given (BM25's copy first: the one the total counted).
+ */
+export function candidateOf(score: number, rank: number, found: Partial<Record<RetrieverName, RetrieverHit | undefined>>): Candidate {
+  const retrievers: Partial<Record<RetrieverName, { score: number; rank: number }>> = {};
+  let carried: RetrieverHit | undefined;
+  for (const [name, hit] of Object.entries(found) as [RetrieverName, RetrieverHit | undefined][]) {
+    if (!hit) continue;
+    carried ??= hit;
+    retrievers[name] = { score: hit.score, rank: hit.rank };
+  }
+  if (!carried) throw new TypeError("a candidate needs at least one retriever's hit");
+  return {
+    id: carried.id,
+    index: carried.index,
+    score,
+    rank,
+    retrievers,
+    fields: carried.fields,
+    ...(carried.embedding ? { embedding: carried.embedding } : {}),
+  };
 }

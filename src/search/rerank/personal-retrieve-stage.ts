@@ -1,10 +1,9 @@
-import { type MultiSearchItem, type SearchResponseBody } from "../../opensearch";
 import { type BehaviourReader, type UserProfile } from "../../profiles";
 import { bm25Query, filterClauses } from "../bm25-query";
-import { type Candidate, type CandidateNeeds } from "../candidate";
+import { type CandidateNeeds } from "../candidate";
 import { fuseCandidates } from "../fusion";
 import { type HybridRetrieveStageOptions } from "../hybrid-retrieve-stage";
-import { retrieverHits, sourceFilter, totalOf, type RetrieverHit } from "../retriever-hits";
+import { candidateOf, retrieverHits, sourceFilter, successful, totalOf, type RetrieverHit } from "../retriever-hits";
 import { type SearchContext } from "../search-context";
 import { type Retrieval, type RetrieveStage } from "../search-stage";
 import { type ProfileHandoff } from "./profile-handoff";
@@ -97,25 +96,7 @@ export class PersonalRetrieveStage implements RetrieveStage {
     const byId = (hits: RetrieverHit[]) => new Map(hits.map((h) => [h.id, h]));
     const [bm25ById, queryById, mineById] = [byId(bm25), byId(query), byId(mine)];
     const order = [...scores.entries()].sort((a, b) => b[1] - a[1] || (bm25ById.get(b[0])?.score ?? -1) - (bm25ById.get(a[0])?.score ?? -1) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const candidates = order.map(([id, score], i): Candidate => {
-      const l = bm25ById.get(id);
-      const q = queryById.get(id);
-      const m = mineById.get(id);
-      const carried = (l ?? q ?? m) as RetrieverHit;
-      return {
-        id,
-        index: carried.index,
-        score,
-        rank: i + 1,
-        retrievers: {
-          ...(l ? { bm25: { score: l.score, rank: l.rank } } : {}),
-          ...(q ? { knn: { score: q.score, rank: q.rank } } : {}),
-          ...(m ? { personal_knn: { score: m.score, rank: m.rank } } : {}),
-        },
-        fields: carried.fields,
-        ...(carried.embedding ? { embedding: carried.embedding } : {}),
-      };
-    });
+    const candidates = order.map(([id, score], i) => candidateOf(score, i + 1, { bm25: bm25ById.get(id), knn: queryById.get(id), personal_knn: mineById.get(id) }));
     return { candidates, total: Math.max(totalOf(lexicalBody), candidates.length), retrievers: ["bm25", "knn", "personal_knn"] };
   }
 }
@@ -131,8 +112,4 @@ function personalScores(hits: readonly RetrieverHit[], method: string, rrfK: num
     max = Math.max(max, h.score);
   }
   return new Map(hits.map((h) => [h.id, max > min ? (h.score - min) / (max - min) : 1]));
-}
-
-function successful(item: MultiSearchItem | undefined): SearchResponseBody | undefined {
-  return item && !item.error ? item : undefined;
 }
