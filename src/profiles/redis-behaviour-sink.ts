@@ -53,6 +53,11 @@ const MAX_EVENTS_PER_CALL = 1000;
 /** Candidates read per call; the read script passes them to ZMSCORE in one go. */
 const MAX_CANDIDATES = 1000;
 const USER_KEY = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Refuses anything but a pseudonymized key: a raw user id must never name a Redis key. */
+function assertUserKey(userKey: string, context = ""): void {
+  if (!USER_KEY.test(userKey)) throw new TypeError(`${context}userKey must be a pseudonymized key ([A-Za-z0-9_-]{1,128})`);
+}
 const MS_PER_DAY = 86_400_000;
 
 /**
@@ -118,9 +123,7 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
   /** {@link apply}, answering how many events were applied now and how many had been applied before. */
   async applyCounted(events: readonly BehaviourEvent[]): Promise<ApplyReport> {
     const started = performance.now();
-    for (const event of events) {
-      if (!USER_KEY.test(event.userKey)) throw new TypeError(`event ${event.key}: userKey must be a pseudonymized key ([A-Za-z0-9_-]{1,128})`);
-    }
+    for (const event of events) assertUserKey(event.userKey, `event ${event.key}: `);
     // Stable: a user's events with equal timestamps keep their arrival order.
     const ordered = [...events].sort((a, b) => (a.userKey < b.userKey ? -1 : a.userKey > b.userKey ? 1 : a.timestamp - b.timestamp));
     const itemIds = ordered.flatMap((e) => (e.type !== "search" && e.itemId !== undefined ? [e.itemId] : []));
@@ -181,7 +184,7 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
 
   /** Deletes every key of the user (profile, recent items, affinities, vector, session state). */
   async erase(userKey: string): Promise<{ profileDeleted: boolean; keysDeleted: number }> {
-    if (!USER_KEY.test(userKey)) throw new TypeError("userKey must be a pseudonymized key ([A-Za-z0-9_-]{1,128})");
+    assertUserKey(userKey);
     this.#profiles.delete(userKey);
     await readyRedis(this.#redis);
     let results: [Error | null, unknown][] | null;
@@ -232,7 +235,7 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
     candidateIds: readonly string[],
     recentItemIds: readonly string[],
   ): Promise<{ profile: UserProfile | null; signals: BehaviourSignals }> {
-    if (userKey !== null && !USER_KEY.test(userKey)) throw new TypeError("userKey must be a pseudonymized key ([A-Za-z0-9_-]{1,128})");
+    if (userKey !== null) assertUserKey(userKey);
     if (candidateIds.length > MAX_CANDIDATES) throw new RangeError(`at most ${MAX_CANDIDATES} candidates per read, got ${candidateIds.length}`);
     const started = performance.now();
     const cached = userKey === null ? undefined : this.#profiles.get(userKey);
