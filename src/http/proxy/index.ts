@@ -2,7 +2,7 @@ export { endToEndHeaders } from "./header-hygiene";
 export { InflightBudget, Reservation, parseByteSize } from "./inflight-budget";
 export { readRequestBody, contentCodingOf } from "./request-body";
 export type { BodyReadOptions } from "./request-body";
-export { openUpstream, sendUpstream, basicAuthHeader } from "./upstream";
+export { openUpstream, sendUpstream } from "./upstream";
 export type { ProxyOptions, UpstreamRequest, UpstreamResponse } from "./upstream";
 export { relayResponse } from "./relay";
 export { reservationFor } from "./reservation-for";

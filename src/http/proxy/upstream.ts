@@ -8,8 +8,6 @@ export interface ProxyOptions {
   target: string;
   timeoutMs: number;
   logger: Logger;
-  /** Basic auth added when the caller sent none (the sidecar's own credentials). */
-  auth?: { username: string; password: string } | undefined;
   /** PEM of the CA to trust for an https target (OPENSEARCH_CA_FILE). @defaultValue the system's CAs */
   ca?: Buffer | undefined;
 }
@@ -30,10 +28,6 @@ export interface UpstreamResponse {
   body: Buffer;
 }
 
-export function basicAuthHeader(auth: { username: string; password: string }): string {
-  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
-}
-
 /**
  * Sends one request to OpenSearch with a framed body (always a `content-length`, never an unframed
  * stream on a pooled socket) and resolves with the answer's stream. Transport failures are raised
@@ -45,7 +39,6 @@ export function openUpstream(options: ProxyOptions, request: UpstreamRequest): P
   const pieces = Buffer.isBuffer(request.body) ? [request.body] : request.body;
   const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
   const headers: OutgoingHttpHeaders = { ...request.headers, "content-length": String(length) };
-  if (options.auth && headers.authorization === undefined) headers.authorization = basicAuthHeader(options.auth);
   return new Promise((resolve, reject) => {
     const upstream = send({
       protocol: target.protocol,
