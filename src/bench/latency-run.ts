@@ -18,6 +18,17 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
+/** p50, p95, p99 and mean of latencies in ms, rounded to hundredths (NaN percentiles when there are none). Sorts `latencies` in place. */
+export function latencyFigures(latencies: number[]): Pick<LatencySummary, "p50_ms" | "p95_ms" | "p99_ms" | "mean_ms"> {
+  latencies.sort((a, b) => a - b);
+  return {
+    p50_ms: round(percentile(latencies, 50)),
+    p95_ms: round(percentile(latencies, 95)),
+    p99_ms: round(percentile(latencies, 99)),
+    mean_ms: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
+  };
+}
+
 /**
  * Runs `task` once per input with `concurrency` in flight and summarizes the latencies. Failed
  * calls are counted, not timed.
@@ -41,15 +52,11 @@ export async function measureLatency<T>(inputs: readonly T[], concurrency: numbe
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
   return {
     requests: inputs.length,
     errors,
     seconds: round(seconds),
     per_second: round(latencies.length / seconds),
-    p50_ms: round(percentile(latencies, 50)),
-    p95_ms: round(percentile(latencies, 95)),
-    p99_ms: round(percentile(latencies, 99)),
-    mean_ms: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
+    ...latencyFigures(latencies),
   };
 }

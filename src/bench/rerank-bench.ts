@@ -26,7 +26,7 @@ import { ActiveModels, type ServingEmbedder } from "../runtime";
 import { FEATURE_NAMES } from "../search/rerank";
 import { generateSampleCatalog } from "../synthetic";
 import { fetchCandidates, labeledList } from "../training";
-import { percentile } from "./latency-run";
+import { latencyFigures } from "./latency-run";
 import { deleteKeysWithPrefix } from "./redis-prefix";
 import { benchRerankModel, type RerankModelBenchResult } from "./rerank-model-bench";
 
@@ -105,16 +105,7 @@ function leaf(record: RawRecord): string {
 }
 
 function summarize(latencies: number[], errors: number, degraded: number): PipelineLatency {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return {
-    requests: latencies.length + errors,
-    errors,
-    degraded,
-    p50_ms: round(percentile(sorted, 50)),
-    p95_ms: round(percentile(sorted, 95)),
-    p99_ms: round(percentile(sorted, 99)),
-    mean_ms: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)),
-  };
+  return { requests: latencies.length + errors, errors, degraded, ...latencyFigures([...latencies]) };
 }
 
 /**
