@@ -9,6 +9,7 @@ import { type QueryVectorCache } from "./query-vector-cache";
 import { type QueryEmbedder } from "./query-embedder";
 import { candidateOf, MissingDocIdError, retrievalFields, retrieverHits, successful, totalOf } from "./retriever-hits";
 import { type SearchContext } from "./search-context";
+import { type SearchRequest } from "./search-request";
 import { type Retrieval, type RetrieveStage } from "./search-stage";
 
 export interface HybridRetrieveStageOptions {
@@ -94,23 +95,23 @@ export class HybridRetrieveStage implements RetrieveStage {
     const knn = semanticBody ? retrieverHits(semanticBody, needs) : [];
     if (semanticBody) context.embeddings = { model: embedder.name, version: embedder.version };
     else diagnostics.degrade(this.name, "knn_failed", `kNN retrieval failed (${describeFailure(semantic)}); answered with bm25`);
-    const fused = fuseCandidates(bm25, knn, this.#fusionOptions(context));
+    const fused = fuseCandidates(bm25, knn, fusionOptionsFor(this.#options.hybrid, context.request));
     const bm25ById = new Map(bm25.map((hit) => [hit.id, hit]));
     const knnById = new Map(knn.map((hit) => [hit.id, hit]));
     const candidates = fused.map((f, i) => candidateOf(f.score, i + 1, { bm25: bm25ById.get(f.id), knn: knnById.get(f.id) }));
     return { candidates, total: Math.max(totalOf(lexicalBody), candidates.length), retrievers: ["bm25", "knn"] };
   }
+}
 
-  #fusionOptions(context: SearchContext): FusionOptions {
-    const hybrid = this.#options.hybrid;
-    const override = context.request.hybrid;
-    return {
-      method: override?.fusion ?? hybrid.fusion,
-      bm25Weight: override?.bm25_weight ?? hybrid.bm25Weight,
-      knnWeight: override?.knn_weight ?? hybrid.knnWeight,
-      rrfK: hybrid.rrfK,
-    };
-  }
+/** The configured fusion with the request's `hybrid` overrides applied. */
+export function fusionOptionsFor(hybrid: SidecarConfig["hybrid"], request: SearchRequest): FusionOptions {
+  const override = request.hybrid;
+  return {
+    method: override?.fusion ?? hybrid.fusion,
+    bm25Weight: override?.bm25_weight ?? hybrid.bm25Weight,
+    knnWeight: override?.knn_weight ?? hybrid.knnWeight,
+    rrfK: hybrid.rrfK,
+  };
 }
 
 function describeFailure(item: MultiSearchItem | undefined): string {

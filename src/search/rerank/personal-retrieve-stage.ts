@@ -2,7 +2,7 @@ import { type BehaviourReader, type UserProfile } from "../../profiles";
 import { bm25Query, filterClauses } from "../bm25-query";
 import { type CandidateNeeds } from "../candidate";
 import { fuseCandidates } from "../fusion";
-import { type HybridRetrieveStageOptions } from "../hybrid-retrieve-stage";
+import { fusionOptionsFor, type HybridRetrieveStageOptions } from "../hybrid-retrieve-stage";
 import { candidateOf, retrieverHits, sourceFilter, successful, totalOf, type RetrieverHit } from "../retriever-hits";
 import { type SearchContext } from "../search-context";
 import { type Retrieval, type RetrieveStage } from "../search-stage";
@@ -82,15 +82,9 @@ export class PersonalRetrieveStage implements RetrieveStage {
     const bm25 = retrieverHits(lexicalBody, needs);
     const query = semanticBody ? retrieverHits(semanticBody, needs) : [];
     const mine = personalBody ? retrieverHits(personalBody, needs) : [];
-    const override = request.hybrid;
-    const method = override?.fusion ?? o.hybrid.fusion;
-    const fused = fuseCandidates(bm25, query, {
-      method,
-      bm25Weight: override?.bm25_weight ?? o.hybrid.bm25Weight,
-      knnWeight: override?.knn_weight ?? o.hybrid.knnWeight,
-      rrfK: o.hybrid.rrfK,
-    });
-    const personalPart = personalScores(mine, method, o.hybrid.rrfK);
+    const fusion = fusionOptionsFor(o.hybrid, request);
+    const fused = fuseCandidates(bm25, query, fusion);
+    const personalPart = personalScores(mine, fusion.method, fusion.rrfK);
     const scores = new Map(fused.map((f) => [f.id, f.score]));
     for (const [id, s] of personalPart) scores.set(id, (scores.get(id) ?? 0) + o.personalWeight * s);
     const byId = (hits: RetrieverHit[]) => new Map(hits.map((h) => [h.id, h]));
