@@ -9,10 +9,10 @@
  *
  * Review texts are not copied anywhere. Last stdout line: JSON with the counts.
  */
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { createInterface } from "node:readline";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { readLines } from "../src/events";
 
 const Item = z.object({
   parent_asin: z.string().min(1),
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const seenItems = new Set<string>();
   const counts = { users: 0, events: 0, products: 0, skipped_lines: 0 };
   let line = 0;
-  for await (const text of createInterface({ input: createReadStream(values.in), crlfDelay: Infinity })) {
+  for await (const text of readLines(values.in)) {
     line += 1;
     if (text.trim() === "") continue;
     const parsed = UserLine.safeParse(JSON.parse(text));
