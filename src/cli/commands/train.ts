@@ -1,9 +1,8 @@
 import { Command, Option } from "commander";
-import { EMBEDDINGS_KIND, INFERENCE_BACKENDS, type InferenceBackendPreference } from "../../model";
+import { EMBEDDINGS_KIND, INFERENCE_BACKENDS, RERANKER_KIND, type BackendSelection, type InferenceBackendPreference } from "../../model";
 import { envDefault, readConnectionSettings } from "../../config";
 import { SidecarClient } from "../../client";
 import { JUDGMENT_FORMATS, type JudgmentFormat } from "../../eval";
-import { RERANKER_KIND } from "../../model";
 import { trainEmbeddingsModel, trainRerankerModel } from "../../training";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
 import { note, positiveInt, printSummary, progressBar } from "../output";
@@ -40,6 +39,9 @@ function nonNegativeInt(name: string): (value: string) => number {
   };
 }
 
+/** The backend a training run picked, and why the others were passed over. */
+const noteBackend = (selection: BackendSelection): void => note(`backend: ${selection.backend} (${selection.tried.map((t) => `${t.candidate}: ${t.ok ? "ok" : t.reason}`).join("; ")})`);
+
 const round = (n: number | null, digits = 4): number | null => (n === null ? null : Number(n.toFixed(digits)));
 
 async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void> {
@@ -61,7 +63,7 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
     maxSeconds: flags.maxSeconds,
     backend: flags.backend,
     promote: Boolean(flags.promote),
-    onBackend: (backend) => note(`backend: ${backend.backend} (${backend.tried.map((t) => `${t.candidate}: ${t.ok ? "ok" : t.reason}`).join("; ")})`),
+    onBackend: noteBackend,
     onInputs: (inputs) =>
       note(
         `catalog: ${inputs.products} products (${inputs.rejectedProducts} rejected); ` +
@@ -136,7 +138,7 @@ async function trainRerankerAction(flags: TrainRerankerFlags): Promise<void> {
     seed: flags.seed,
     promote: Boolean(flags.promote),
     backend: flags.backend,
-    onBackend: (backend) => note(`backend: ${backend.backend} (${backend.tried.map((t) => `${t.candidate}: ${t.ok ? "ok" : t.reason}`).join("; ")})`),
+    onBackend: noteBackend,
     onExamples: (read) => {
       const events = read.events;
       note(
