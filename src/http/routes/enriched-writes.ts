@@ -1,7 +1,7 @@
 import { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { ForbiddenError, InvalidJsonError, UnsupportedMediaTypeError, ValidationError } from "../../errors";
 import { OpenSearchRejectedError } from "../../opensearch";
-import { enrichBulk, isRecord, parseBulkActions, targetOf, type BulkItem, type EnrichService } from "../../indexing";
+import { enrichBulk, isRecord, parseBulkActions, targetOf, type BulkItem, type BulkRewrite, type EnrichService } from "../../indexing";
 import { accessOf, productsIndexMatcher, scopeAllows } from "../access";
 import { type BodyPolicy } from "../opensearch-proxy";
 import { endToEndHeaders, openUpstream, readRequestBody, relayResponse, reservationFor, sendUpstream, type ProxyOptions, type Reservation } from "../proxy";
@@ -82,13 +82,28 @@ export function enrichedWriteRoutes(deps: EnrichedWritesDependencies): RequestHa
     return { body, reservation };
   };
 
-  /** Sends a rewritten bulk body and reads OpenSearch's answer (asked for uncompressed JSON). */
-  const sendBulk = async (req: Request, pathIndex: string | undefined, query: URLSearchParams, pieces: Buffer[]) => {
+  /**
+   * Sends what the sidecar did not answer itself as one bulk and reads OpenSearch's answer (asked for
+   * uncompressed JSON). An answer other than 200 is relayed as it is, and undefined is returned.
+   */
+  const sendBulk = async (
+    req: Request,
+    res: Response,
+    pathIndex: string | undefined,
+    query: URLSearchParams,
+    rewrite: BulkRewrite,
+  ): Promise<{ took?: number; items?: BulkItem[] } | undefined> => {
+    if (rewrite.pieces.length === 0) return {};
     const forwardQuery = new URLSearchParams([...query].filter(([name]) => !ANSWER_SHAPING.has(name)));
     const search = forwardQuery.size > 0 ? `?${forwardQuery.toString()}` : "";
     const headers = { ...endToEndHeaders(req.headers, REPLACED_HEADERS), "content-type": "application/x-ndjson", accept: "application/json", "accept-encoding": "identity" };
     const path = `${pathIndex === undefined ? "" : `/${encodeURIComponent(pathIndex)}`}/_bulk${search}`;
-    return sendUpstream(deps.proxy, { method: "POST", path, headers, body: pieces });
+    const upstream = await sendUpstream(deps.proxy, { method: "POST", path, headers, body: rewrite.pieces });
+    if (upstream.status !== 200) {
+      relayBuffered(res, upstream);
+      return undefined;
+    }
+    return readBulkAnswer(upstream.body);
   };
 
   const bulk = async (req: Request, res: Response, pathIndex: string | undefined) => {
@@ -121,19 +136,10 @@ export function enrichedWriteRoutes(deps: EnrichedWritesDependencies): RequestHa
     const started = performance.now();
     const rewrite = await enrichBulk(body, entries, deps.enrich, { pathIndex, isEnriched, timeoutMs: deps.timeoutMs });
     reservation.grow(rewrite.allocated);
-    let upstreamItems: BulkItem[] = [];
-    let took = 0;
-    if (rewrite.pieces.length > 0) {
-      const upstream = await sendBulk(req, pathIndex, query, rewrite.pieces);
-      if (upstream.status !== 200) {
-        relayBuffered(res, upstream);
-        return;
-      }
-      const parsed = readBulkAnswer(upstream.body);
-      upstreamItems = parsed.items ?? [];
-      took = parsed.took ?? 0;
-    }
-    const items = rewrite.merge(upstreamItems);
+    const answer = await sendBulk(req, res, pathIndex, query, rewrite);
+    if (!answer) return;
+    const took = answer.took ?? 0;
+    const items = rewrite.merge(answer.items ?? []);
     const errors = items.some((item) => Object.values(item).some((result) => result !== undefined && "error" in result));
     res.json({ took: took || Math.round(performance.now() - started), errors, items });
   };
@@ -172,16 +178,9 @@ export function enrichedWriteRoutes(deps: EnrichedWritesDependencies): RequestHa
     const single = Buffer.from(`${JSON.stringify({ [action]: meta })}\n${JSON.stringify(source)}\n`);
     const entries = parseBulkActions(single);
     const rewrite = await enrichBulk(single, entries, deps.enrich, { pathIndex: undefined, isEnriched, timeoutMs: deps.timeoutMs });
-    let upstreamItems: BulkItem[] = [];
-    if (rewrite.pieces.length > 0) {
-      const upstream = await sendBulk(req, undefined, query, rewrite.pieces);
-      if (upstream.status !== 200) {
-        relayBuffered(res, upstream);
-        return;
-      }
-      upstreamItems = readBulkAnswer(upstream.body).items ?? [];
-    }
-    const result = Object.values(rewrite.merge(upstreamItems)[0] ?? {})[0] ?? {};
+    const answer = await sendBulk(req, res, undefined, query, rewrite);
+    if (!answer) return;
+    const result = Object.values(rewrite.merge(answer.items ?? [])[0] ?? {})[0] ?? {};
     const error = result.error as { type?: unknown; reason?: unknown } | undefined;
     const status = typeof result.status === "number" ? result.status : 502;
     if (error?.type === "sidecar_validation_exception") throw new ValidationError(`document rejected: ${String(error.reason)}`);
