@@ -35,6 +35,11 @@ function reciprocalRanks(list: readonly RankedCandidate[], k: number): Map<strin
   return new Map(list.map((c, rank) => [c.id, 1 / (k + rank + 1)]));
 }
 
+/** One retriever's list as fusion scores it before weighting: min-max-normalized scores, or reciprocal ranks for rrf. */
+export function normalizedScores(list: readonly RankedCandidate[], options: Pick<FusionOptions, "method" | "rrfK">): Map<string, number> {
+  return options.method === "rrf" ? reciprocalRanks(list, options.rrfK) : minMax(list);
+}
+
 /**
  * Merges the BM25 and kNN candidate lists into one ranking, either by weighted min-max-normalized
  * scores or by reciprocal rank fusion. Ties break by BM25 score, then id, so results are stable.
@@ -43,8 +48,8 @@ export function fuseCandidates(bm25: readonly RankedCandidate[], knn: readonly R
   const rawBm25 = new Map(bm25.map((c) => [c.id, c.score]));
   const rawKnn = new Map(knn.map((c) => [c.id, c.score]));
   const useRrf = options.method === "rrf";
-  const lexical = useRrf ? reciprocalRanks(bm25, options.rrfK) : minMax(bm25);
-  const semantic = useRrf ? reciprocalRanks(knn, options.rrfK) : minMax(knn);
+  const lexical = normalizedScores(bm25, options);
+  const semantic = normalizedScores(knn, options);
   const lexicalWeight = useRrf ? 1 : options.bm25Weight;
   const semanticWeight = useRrf ? 1 : options.knnWeight;
   const ids = new Set([...rawBm25.keys(), ...rawKnn.keys()]);

@@ -1,7 +1,7 @@
 import { type BehaviourReader, type UserProfile } from "../../profiles";
 import { bm25Query, filterClauses } from "../bm25-query";
 import { type CandidateNeeds } from "../candidate";
-import { fuseCandidates } from "../fusion";
+import { fuseCandidates, normalizedScores } from "../fusion";
 import { fusionOptionsFor, type HybridRetrieveStageOptions } from "../hybrid-retrieve-stage";
 import { candidateOf, retrieverHits, sourceFilter, successful, totalOf, type RetrieverHit } from "../retriever-hits";
 import { type SearchContext } from "../search-context";
@@ -84,7 +84,7 @@ export class PersonalRetrieveStage implements RetrieveStage {
     const mine = personalBody ? retrieverHits(personalBody, needs) : [];
     const fusion = fusionOptionsFor(o.hybrid, request);
     const fused = fuseCandidates(bm25, query, fusion);
-    const personalPart = personalScores(mine, fusion.method, fusion.rrfK);
+    const personalPart = normalizedScores(mine, fusion);
     const scores = new Map(fused.map((f) => [f.id, f.score]));
     for (const [id, s] of personalPart) scores.set(id, (scores.get(id) ?? 0) + o.personalWeight * s);
     const byId = (hits: RetrieverHit[]) => new Map(hits.map((h) => [h.id, h]));
@@ -93,17 +93,4 @@ export class PersonalRetrieveStage implements RetrieveStage {
     const candidates = order.map(([id, score], i) => candidateOf(score, i + 1, { bm25: bm25ById.get(id), knn: queryById.get(id), personal_knn: mineById.get(id) }));
     return { candidates, total: Math.max(totalOf(lexicalBody), candidates.length), retrievers: ["bm25", "knn", "personal_knn"] };
   }
-}
-
-/** The personal list's part before weighting: min-max-normalized scores, or reciprocal ranks for rrf. */
-function personalScores(hits: readonly RetrieverHit[], method: string, rrfK: number): Map<string, number> {
-  if (method === "rrf") return new Map(hits.map((h, i) => [h.id, 1 / (rrfK + i + 1)]));
-  if (hits.length === 0) return new Map();
-  let min = Infinity;
-  let max = -Infinity;
-  for (const h of hits) {
-    min = Math.min(min, h.score);
-    max = Math.max(max, h.score);
-  }
-  return new Map(hits.map((h) => [h.id, max > min ? (h.score - min) / (max - min) : 1]));
 }
