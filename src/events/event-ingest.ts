@@ -109,16 +109,17 @@ export class EventIngest {
     }
 
     const counts: Record<EventStatus, number> = { accepted: 0, duplicate: 0, rejected: 0 };
-    const byLabel = new Map<string, number>();
+    const byType = new Map<string, Record<EventStatus, number>>();
     items.forEach((item, i) => {
       counts[item.status] += 1;
-      const label = `${types[i] ?? INVALID_TYPE}\u0000${item.status}`;
-      byLabel.set(label, (byLabel.get(label) ?? 0) + 1);
+      const type = types[i] ?? INVALID_TYPE;
+      const ofType = byType.get(type) ?? { accepted: 0, duplicate: 0, rejected: 0 };
+      ofType[item.status] += 1;
+      byType.set(type, ofType);
     });
     if (o.onOutcome) {
-      for (const [label, count] of byLabel) {
-        const [type, status] = label.split("\u0000") as [string, EventStatus];
-        o.onOutcome(type, status, count);
+      for (const [type, ofType] of byType) {
+        for (const [status, count] of Object.entries(ofType) as [EventStatus, number][]) if (count > 0) o.onOutcome(type, status, count);
       }
     }
     return { counts, items };
