@@ -1,5 +1,5 @@
 import { type RequestHandler } from "express";
-import { parseByteSize, reservationFor, type InflightBudget } from "./proxy";
+import { declaredLength, parseByteSize, reservationFor, type InflightBudget } from "./proxy";
 
 /**
  * Holds a `/v1` JSON body's bytes in the shared in-flight budget before express.json reads it: the
@@ -9,8 +9,8 @@ import { parseByteSize, reservationFor, type InflightBudget } from "./proxy";
 export function inflightGuard(budget: InflightBudget, bodyLimit: string): RequestHandler {
   const limit = parseByteSize(bodyLimit);
   return (req, res, next) => {
-    const declared = Number(req.headers["content-length"]);
-    const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, limit) : req.headers["transfer-encoding"] !== undefined ? limit : 0;
+    const declared = declaredLength(req);
+    const bytes = declared !== undefined ? Math.min(declared, limit) : req.headers["transfer-encoding"] !== undefined ? limit : 0;
     if (bytes > 0) reservationFor(res, budget).grow(bytes);
     next();
   };

@@ -1,6 +1,6 @@
 export { endToEndHeaders } from "./header-hygiene";
 export { InflightBudget, Reservation, parseByteSize } from "./inflight-budget";
-export { readRequestBody, contentCodingOf } from "./request-body";
+export { readRequestBody, declaredLength } from "./request-body";
 export type { BodyReadOptions } from "./request-body";
 export { openUpstream, sendUpstream } from "./upstream";
 export type { ProxyOptions, UpstreamRequest, UpstreamResponse } from "./upstream";

@@ -13,7 +13,7 @@ export interface BodyReadOptions {
 type ContentCoding = "identity" | "gzip" | "deflate";
 
 /** The request's `Content-Encoding`; anything but identity, gzip and deflate is a 415. */
-export function contentCodingOf(req: IncomingMessage): ContentCoding {
+function contentCodingOf(req: IncomingMessage): ContentCoding {
   const value = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
   if (value === "" || value === "identity") return "identity";
   if (value === "gzip" || value === "x-gzip") return "gzip";
@@ -21,7 +21,8 @@ export function contentCodingOf(req: IncomingMessage): ContentCoding {
   throw new UnsupportedMediaTypeError(`unsupported content-encoding "${value.slice(0, 40)}": send identity, gzip or deflate`);
 }
 
-function declaredLength(req: IncomingMessage): number | undefined {
+/** The request's `Content-Length`, when it is a usable byte count. */
+export function declaredLength(req: IncomingMessage): number | undefined {
   const value = req.headers["content-length"];
   if (value === undefined) return undefined;
   const length = Number(value);
