@@ -24,11 +24,6 @@ export function redactUrl(url: string): string {
   return url;
 }
 
-/** True when the URL carries a raw user id (its params and query must not be logged either). */
-export function carriesUserId(url: string): boolean {
-  return redactUrl(url) !== url;
-}
-
 interface SerializedRequestLike {
   url?: unknown;
   params?: unknown;
@@ -41,8 +36,10 @@ interface SerializedRequestLike {
  */
 export const redactingSerializers = {
   req: <R extends SerializedRequestLike>(req: R): R => {
-    if (typeof req.url === "string" && carriesUserId(req.url)) {
-      req.url = redactUrl(req.url);
+    const redacted = typeof req.url === "string" ? redactUrl(req.url) : undefined;
+    // A URL that carries a raw user id: its params and query must not be logged either.
+    if (redacted !== undefined && redacted !== req.url) {
+      req.url = redacted;
       req.params = {};
       req.query = {};
     }
