@@ -7,3 +7,5 @@ export { examplesFromJudgments, examplesFromEvents, POSITIVE_EVENT_GRADES } from
 export type { RerankExample, EventExamplesOptions, EventExamplesSummary } from "./rerank-examples";
 export { fetchCandidates, labeledList, embeddingDimension } from "./candidate-lists";
 export type { CandidatesRequest, CandidatesResponse, CandidateListOutcome, DroppedListReason } from "./candidate-lists";
+export { readListsFile, writeListsFile, selectSyntheticRows, ListsFileError, LISTS_FILE_FORMAT } from "./rerank-list-file";
+export type { StoredRerankList, StoredRerankCandidate, RerankListsHeader, RerankListsFile, SyntheticRows } from "./rerank-list-file";

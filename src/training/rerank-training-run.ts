@@ -1,15 +1,16 @@
 import { basename, join } from "node:path";
 import { type SidecarClient } from "../client";
 import { readJudgments, type JudgmentFormat } from "../eval";
-import { promoteModel, RERANKER_KIND, saveReranker, selectInferenceBackend, trainReranker, type BackendSelection, type InferenceBackendPreference, type LabeledRerankList, type RerankerTrainingMetrics, type RerankerTrainingProgress } from "../model";
+import { promoteModel, RERANKER_KIND, saveReranker, selectInferenceBackend, trainReranker, type BackendSelection, type InferenceBackendPreference, type RerankerTrainingMetrics, type RerankerTrainingProgress } from "../model";
 import { Rng } from "../model/rng";
 import { sha256File } from "../model/training-inputs";
 import { embeddingDimension, fetchCandidates, labeledList, type CandidatesRequest, type CandidatesResponse } from "./candidate-lists";
+import { readListsFile, selectSyntheticRows, writeListsFile, type StoredRerankList, type SyntheticRows } from "./rerank-list-file";
 import { examplesFromEvents, examplesFromJudgments, type EventExamplesSummary, type RerankExample } from "./rerank-examples";
 
 export interface RerankTrainingOptions {
-  /** The running sidecar whose retrieval makes the candidates (needs an admin key for `/v1/candidates`). */
-  client: SidecarClient;
+  /** The running sidecar whose retrieval makes the candidates (needs an admin key for `/v1/candidates`); not used with `lists`. */
+  client?: SidecarClient;
   /** Models folder: the version is written to `<modelsDir>/reranker/<version>/`. */
   modelsDir: string;
   /** Judgments file (CONTRACTS §4); one list per (query, user_id). @defaultValue none */
@@ -18,6 +19,12 @@ export interface RerankTrainingOptions {
   judgmentsFormat?: JudgmentFormat;
   /** Events file (NDJSON, `.gz` accepted): a click/cart/purchase after a search is a positive. @defaultValue none */
   events?: string;
+  /** Lists file written by `saveLists` (or `relevance synthesize features`): train on it instead of asking the sidecar. @defaultValue none */
+  lists?: string;
+  /** Write the labeled lists to this NDJSON file before training, so later runs can use `lists`. @defaultValue none */
+  saveLists?: string;
+  /** Generated rows of a lists file: kept, removed, or the only lists trained on (see `selectSyntheticRows`). @defaultValue "include" */
+  syntheticRows?: SyntheticRows;
   /** Keep events marked synthetic. @defaultValue true */
   includeSynthetic?: boolean;
   /** Remove an event example's positives from its history (beyond `as_of`, which already keeps the click itself out). @defaultValue true */
@@ -53,6 +60,10 @@ export interface RerankTrainingOptions {
 }
 
 export interface RerankExamplesRead {
+  /** Lists read from a lists file (0 when the sidecar was asked). */
+  fileLists: number;
+  /** Lists of the file left out by `syntheticRows`, or reduced to their real rows. */
+  syntheticLists: number;
   judgmentGroups: number;
   events: EventExamplesSummary | null;
   eventExamples: number;
@@ -96,28 +107,44 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, 
 
 const sameNames = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((name, i) => name === b[i]);
 
-/**
- * Trains the attention re-ranker on the running sidecar's own candidates, so training features equal
- * serving features: reads judgments and/or events into examples, asks `/v1/candidates` for each (as the
- * user, as of the search, its labels kept out of the history), labels the lists, trains with the
- * listwise loss and a validation split by query, saves a version whose manifest has the files' SHA-256,
- * counts, seed, pipeline and feature names, and promotes it when asked.
- */
-export async function trainRerankerModel(options: RerankTrainingOptions): Promise<RerankTrainingResult> {
-  const started = Date.now();
-  if (!options.judgments && !options.events) throw new Error("give --judgments and/or --events: the re-ranker learns from graded judgments or logged clicks");
-  const pipeline = options.pipeline ?? "personal";
-  const seed = options.seed ?? 42;
-  const concurrency = options.concurrency ?? 4;
-  const relevantGrade = options.relevantGrade ?? 1;
-  const excludeLabelItems = options.excludeLabelItems ?? true;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
+interface CollectedLists {
+  lists: StoredRerankList[];
+  read: RerankExamplesRead;
+  dropped: { no_positive: number; degraded: number; empty: number };
+  featureNames: string[];
+  dimension: number;
+  embeddings: CandidatesResponse["embeddings"];
+  pipeline: string;
+}
 
+/** The lists of a lists file, with its generated rows kept, removed or alone as `mode` says. */
+async function listsFromFile(path: string, mode: SyntheticRows): Promise<CollectedLists> {
+  const file = await readListsFile(path);
+  const lists = selectSyntheticRows(file.lists, mode);
+  if (lists.length === 0) throw new Error(`${path}: no list left to train on (${file.lists.length} in the file, --synthetic ${mode})`);
+  const syntheticLists = file.lists.filter((list) => list.synthetic === true).length;
+  return {
+    lists,
+    read: { fileLists: file.lists.length, syntheticLists: mode === "include" ? 0 : mode === "exclude" ? syntheticLists : file.lists.length - syntheticLists, judgmentGroups: 0, events: null, eventExamples: 0, used: lists.length },
+    dropped: { no_positive: 0, degraded: 0, empty: 0 },
+    featureNames: [...file.featureNames],
+    dimension: file.dimension,
+    embeddings: file.embeddings,
+    pipeline: file.pipeline,
+  };
+}
+
+/** Examples from judgments and/or events, each answered by `/v1/candidates` and labeled. */
+async function listsFromSidecar(options: RerankTrainingOptions, pipeline: "personal" | "rerank", seed: number, excludeLabelItems: boolean): Promise<CollectedLists> {
+  const client = options.client;
+  if (!client) throw new Error("training from judgments or events needs the sidecar client");
+  const concurrency = options.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
   const fromJudgments = options.judgments ? examplesFromJudgments(await readJudgments(options.judgments, options.judgmentsFormat)) : [];
   const fromEvents = options.events ? await examplesFromEvents(options.events, { includeSynthetic: options.includeSynthetic ?? true }) : null;
   let examples: RerankExample[] = [...fromJudgments, ...(fromEvents?.examples ?? [])];
   if (options.maxLists !== undefined && examples.length > options.maxLists) examples = new Rng(seed).shuffle(examples).slice(0, options.maxLists);
-  const read: RerankExamplesRead = { judgmentGroups: fromJudgments.length, events: fromEvents?.summary ?? null, eventExamples: fromEvents?.examples.length ?? 0, used: examples.length };
+  const read: RerankExamplesRead = { fileLists: 0, syntheticLists: 0, judgmentGroups: fromJudgments.length, events: fromEvents?.summary ?? null, eventExamples: fromEvents?.examples.length ?? 0, used: examples.length };
   options.onExamples?.(read);
   if (examples.length === 0) throw new Error("no training examples: the judgments have no groups and the events no search followed by a click");
 
@@ -133,7 +160,7 @@ export async function trainRerankerModel(options: RerankTrainingOptions): Promis
         ...(example.asOf !== undefined ? { as_of: example.asOf } : {}),
         ...(excludeLabelItems && example.excludeItems.length > 0 ? { exclude_items: example.excludeItems } : {}),
       };
-      return fetchCandidates(options.client, request);
+      return fetchCandidates(client, request);
     },
     () => options.onCandidates?.(++done, examples.length),
   );
@@ -141,7 +168,7 @@ export async function trainRerankerModel(options: RerankTrainingOptions): Promis
   let featureNames: string[] | null = null;
   let dimension: number | null = null;
   let embeddings: CandidatesResponse["embeddings"] = null;
-  const lists: LabeledRerankList[] = [];
+  const lists: StoredRerankList[] = [];
   const dropped = { no_positive: 0, degraded: 0, empty: 0 };
   responses.forEach((response, i) => {
     const example = examples[i] as RerankExample;
@@ -163,7 +190,29 @@ export async function trainRerankerModel(options: RerankTrainingOptions): Promis
   if (lists.length === 0) throw new Error(`no list has a positive among its candidates (${dropped.no_positive} without, ${dropped.degraded} degraded, ${dropped.empty} empty)`);
   if (featureNames === null) throw new Error("the sidecar answered no candidates");
   if (dimension === null) throw new Error("the sidecar's candidates carry no embeddings: promote an embedding model (relevance train embeddings --promote) and restart it");
-  const names: string[] = featureNames;
+  return { lists, read, dropped, featureNames, dimension, embeddings, pipeline };
+}
+
+/**
+ * Trains the attention re-ranker on the running sidecar's own candidates, so training features equal
+ * serving features: reads judgments and/or events into examples, asks `/v1/candidates` for each (as the
+ * user, as of the search, its labels kept out of the history), labels the lists, trains with the
+ * listwise loss and a validation split by query, saves a version whose manifest has the files' SHA-256,
+ * counts, seed, pipeline and feature names, and promotes it when asked.
+ */
+export async function trainRerankerModel(options: RerankTrainingOptions): Promise<RerankTrainingResult> {
+  const started = Date.now();
+  if (options.lists && (options.judgments || options.events)) throw new Error("give either --lists or --judgments/--events: a lists file already holds labeled candidates");
+  if (!options.lists && !options.judgments && !options.events) throw new Error("give --judgments and/or --events (or --lists): the re-ranker learns from graded judgments or logged clicks");
+  const pipeline = options.pipeline ?? "personal";
+  const seed = options.seed ?? 42;
+  const relevantGrade = options.relevantGrade ?? 1;
+  const excludeLabelItems = options.excludeLabelItems ?? true;
+  const collected = options.lists ? await listsFromFile(options.lists, options.syntheticRows ?? "include") : await listsFromSidecar(options, pipeline, seed, excludeLabelItems);
+  const { lists, read, dropped, dimension, embeddings } = collected;
+  if (options.lists) options.onExamples?.(read);
+  const names = collected.featureNames;
+  if (options.saveLists) await writeListsFile(options.saveLists, { featureNames: names, dimension, embeddings, pipeline: collected.pipeline }, lists);
 
   options.onBackend?.(await selectInferenceBackend({ preference: options.backend ?? "auto" }));
   const trained = await trainReranker(
@@ -178,7 +227,11 @@ export async function trainRerankerModel(options: RerankTrainingOptions): Promis
     },
   );
 
-  const files = [...(options.judgments ? [{ role: "judgments", path: options.judgments }] : []), ...(options.events ? [{ role: "events", path: options.events }] : [])];
+  const files = [
+    ...(options.judgments ? [{ role: "judgments", path: options.judgments }] : []),
+    ...(options.events ? [{ role: "events", path: options.events }] : []),
+    ...(options.lists ? [{ role: "lists", path: options.lists }] : []),
+  ];
   const hashed = await Promise.all(files.map(async (f) => ({ role: f.role, file: basename(f.path), sha256: await sha256File(f.path) })));
   const m = trained.metrics;
   const { dir, manifest } = await saveReranker(join(options.modelsDir, RERANKER_KIND), {
@@ -189,11 +242,12 @@ export async function trainRerankerModel(options: RerankTrainingOptions): Promis
       seed,
       dataHashes: Object.fromEntries(hashed.map((f) => [f.role, f.sha256])),
       files: hashed,
-      pipeline,
+      pipeline: collected.pipeline,
       featureNames: names,
       embeddings,
       relevantGrade,
       includeSynthetic: options.includeSynthetic ?? true,
+      ...(options.lists ? { syntheticRows: options.syntheticRows ?? "include" } : {}),
       excludeLabelItems,
       maxLists: options.maxLists ?? null,
       counts: {
@@ -201,6 +255,8 @@ export async function trainRerankerModel(options: RerankTrainingOptions): Promis
         eventExamples: read.eventExamples,
         events: read.events,
         examplesUsed: read.used,
+        fileLists: read.fileLists,
+        syntheticListsLeftOut: read.syntheticLists,
         lists: lists.length,
         droppedNoPositive: dropped.no_positive,
         droppedDegraded: dropped.degraded,

@@ -96,6 +96,8 @@ async function trainEmbeddingsAction(flags: TrainEmbeddingsFlags): Promise<void>
 interface TrainRerankerFlags {
   judgments?: string;
   events?: string;
+  lists?: string;
+  saveLists?: string;
   format?: JudgmentFormat;
   relevantGrade: number;
   pipeline: "personal" | "rerank";
@@ -126,6 +128,8 @@ async function trainRerankerAction(flags: TrainRerankerFlags): Promise<void> {
     ...(flags.judgments ? { judgments: flags.judgments } : {}),
     ...(flags.format ? { judgmentsFormat: flags.format } : {}),
     ...(flags.events ? { events: flags.events } : {}),
+    ...(flags.lists ? { lists: flags.lists, syntheticRows: flags.synthetic ? "include" : "exclude" } : {}),
+    ...(flags.saveLists ? { saveLists: flags.saveLists } : {}),
     ...(flags.maxLists !== undefined ? { maxLists: flags.maxLists } : {}),
     includeSynthetic: flags.synthetic,
     excludeLabelItems: flags.excludeLabelItems,
@@ -140,6 +144,10 @@ async function trainRerankerAction(flags: TrainRerankerFlags): Promise<void> {
     backend: flags.backend,
     onBackend: noteBackend,
     onExamples: (read) => {
+      if (read.fileLists > 0) {
+        note(`lists file: ${read.fileLists} lists, ${read.used} trained and validated on${read.syntheticLists > 0 ? ` (${read.syntheticLists} holding synthetic rows left out or reduced to their real rows)` : ""}`);
+        return;
+      }
       const events = read.events;
       note(
         `examples: ${read.judgmentGroups} judgment groups, ${read.eventExamples} searches with a click from events` +
@@ -205,6 +213,8 @@ export function trainCommand(): Command {
     .description("train the attention re-ranker on the running sidecar's own candidates (POST /v1/candidates, admin key) from judgments and/or an events file; writes <out>/reranker/<version>/")
     .option("--judgments <file>", "judgments (CSV query,doc_id,grade[,user_id], SRW JSON or TREC qrels); one list per (query, user_id), labels = grades")
     .option("--events <file>", "events NDJSON (.gz accepted): a click, add_to_cart or purchase after a search of the same user and session is a positive for its query")
+    .option("--lists <file>", "train on a lists file (from --save-lists or `synthesize features`) instead of asking the sidecar; its synthetic rows follow --include-synthetic/--exclude-synthetic")
+    .option("--save-lists <file>", "write the labeled candidate lists (NDJSON, raw features and embeddings) before training, for later --lists runs")
     .addOption(new Option("--format <format>", "judgments format (default: from the file)").choices([...JUDGMENT_FORMATS]))
     .option("--relevant-grade <g>", "lowest grade counted relevant by the validation MRR", nonNegativeNumber("--relevant-grade"), 1)
     .addOption(new Option("--pipeline <name>", "features of this pipeline: personal (the user's history) or rerank (none)").choices(["personal", "rerank"]).default("personal"))

@@ -8,7 +8,7 @@ export { PERSONAL_TERMS, initRerankerWeights, rerankerWeightShapes, checkReranke
 export type { RerankerShape, RerankerWeights, PersonalTerm } from "./reranker-shape";
 export { FastReranker } from "./fast-reranker";
 export { TfjsReranker } from "./reranker-graph";
-export { trainReranker, RerankerTrainer, DEFAULT_RERANKER_TRAIN_OPTIONS } from "./train-reranker";
+export { trainReranker, RerankerTrainer, DEFAULT_RERANKER_TRAIN_OPTIONS, validationGroups } from "./train-reranker";
 export type { RerankerTrainingData, TrainRerankerOptions, RerankerTrainingProgress, RerankerEpochStats, RerankerTrainingMetrics, TrainedReranker, RerankerTrainerOptions } from "./train-reranker";
 export { ndcgAt, reciprocalRank, meanListMetrics } from "./ranking-metrics";
 export type { ListMetrics } from "./ranking-metrics";

@@ -31,6 +31,8 @@ export interface LabeledRerankList extends RerankList {
   labels: readonly number[];
   /** Lists with the same key (the same query for different users) fall on the same side of the validation split. @defaultValue the list's position */
   group?: string;
+  /** Holds generated (synthetic) rows: trained on when its group is on the training side, never validated on. @defaultValue false */
+  synthetic?: boolean;
 }
 
 /**

@@ -144,17 +144,18 @@ export async function trainReranker(data: RerankerTrainingData, options: Partial
     const key = list.group ?? `#${i}`;
     groups.set(key, [...(groups.get(key) ?? []), i]);
   });
-  const groupKeys = rng.shuffle([...groups.keys()].sort());
-  const valGroupCount = groupKeys.length >= 5 && opts.validationFraction > 0 ? Math.max(1, Math.round(groupKeys.length * opts.validationFraction)) : 0;
-  const valGroups = new Set(groupKeys.slice(0, valGroupCount));
+  const { keys: groupKeys, validation: valGroups } = splitGroups([...groups.keys()], opts.validationFraction, rng);
   const validation: LabeledRerankList[] = [];
   const training: LabeledRerankList[] = [];
   let skippedLists = 0;
   for (const key of groupKeys) {
     for (const i of groups.get(key) as number[]) {
       const list = data.lists[i] as LabeledRerankList;
-      if (valGroups.has(key)) validation.push(list);
-      else if (list.labels.some((g) => g > 0) && list.candidates.length > 0) training.push(list);
+      // Generated rows are never measured on: validation stays real data only.
+      if (valGroups.has(key)) {
+        if (list.synthetic) skippedLists++;
+        else validation.push(list);
+      } else if (list.labels.some((g) => g > 0) && list.candidates.length > 0) training.push(list);
       else skippedLists++;
     }
   }
@@ -246,6 +247,23 @@ export async function trainReranker(data: RerankerTrainingData, options: Partial
       stoppedEarly,
     },
   };
+}
+
+/** The group keys in split order (the RNG's first draws) and the validation side: a `fraction` of them, none below 5 groups. */
+function splitGroups(groupKeys: readonly string[], fraction: number, rng: Rng): { keys: string[]; validation: Set<string> } {
+  const keys = rng.shuffle([...groupKeys].sort());
+  const count = keys.length >= 5 && fraction > 0 ? Math.max(1, Math.round(keys.length * fraction)) : 0;
+  return { keys, validation: new Set(keys.slice(0, count)) };
+}
+
+/**
+ * The list groups `trainReranker` holds out for validation with this seed and fraction: the same draw
+ * it makes, so a caller (e.g. training-data augmentation) can stay off the validation side.
+ * Lists without a `group` are keyed `#<position>`, as in training.
+ */
+export function validationGroups(lists: readonly LabeledRerankList[], validationFraction: number, seed: number): Set<string> {
+  const keys = new Set(lists.map((list, i) => list.group ?? `#${i}`));
+  return splitGroups([...keys], validationFraction, new Rng(seed)).validation;
 }
 
 /** Per list, the target distribution (2^grade − 1)/Σ over real candidates, padded to [B, N]. */
