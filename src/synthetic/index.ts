@@ -5,3 +5,17 @@ export { PositionBasedModel, CascadeModel, powerLawExamination, CLICK_MODEL_KIND
 export type { ClickModel, ClickModelKind } from "./click-model";
 export { fitPositionBasedModel, fitCascadeModel } from "./click-model-fit";
 export type { Impression, PbmFit, PbmFitOptions, CascadeFit } from "./click-model-fit";
+export { laplaceNoise, noisyCounts, releaseThreshold } from "./laplace-mechanism";
+export type { NoisyCountsOptions } from "./laplace-mechanism";
+export { PRIVACY_SHARES } from "./privacy-accounting";
+export { WeightedSampler } from "./weighted-sampler";
+export { readSimulatorCatalog, simulatorItems } from "./simulator-catalog";
+export type { SimulatorItem } from "./simulator-catalog";
+export { SidecarResults, OfflineOverlapResults } from "./result-source";
+export type { ResultSource, SidecarResultsOptions } from "./result-source";
+export { priorBehaviour, DEFAULT_WINDOW } from "./behaviour-model";
+export type { BehaviourModel, FitReport, FunnelRates, PriorOptions } from "./behaviour-model";
+export { fitBehaviour } from "./behaviour-fit";
+export type { BehaviourFitOptions } from "./behaviour-fit";
+export { SessionSimulator } from "./session-simulator";
+export type { SimulationOptions, SyntheticEvent } from "./session-simulator";

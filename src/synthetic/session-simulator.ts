@@ -1,0 +1,219 @@
+import { createHash } from "node:crypto";
+import { seededRandom } from "../shared/seeded-random";
+import { type BehaviourModel } from "./behaviour-model";
+import { CascadeModel, PositionBasedModel, type ClickModel, type ClickModelKind } from "./click-model";
+import { type ResultSource } from "./result-source";
+import { WeightedSampler, sampleCount } from "./weighted-sampler";
+
+export interface SimulationOptions {
+  /** Synthetic users. @defaultValue 1000 */
+  users?: number;
+  /** @defaultValue 42 */
+  seed?: number;
+  /** @defaultValue "pbm" */
+  clickModel?: ClickModelKind;
+  /** α of the item the user is looking for. @defaultValue 0.9 */
+  targetAttractiveness?: number;
+  /** α of every other result (clicks that are noise). @defaultValue 0.02 */
+  noise?: number;
+  /** How strongly a user sticks to their favourite category, brand and price band (×, ≥ 1). @defaultValue 4 */
+  preferenceStrength?: number;
+}
+
+/** One event as CONTRACTS §3 spells it, marked synthetic. */
+export interface SyntheticEvent {
+  event_id: string;
+  user_id: string;
+  session_id: string;
+  type: "search" | "click" | "add_to_cart" | "purchase";
+  query?: string;
+  item_id?: string;
+  timestamp: string;
+  synthetic: true;
+}
+
+/** A user's latent preferences. */
+interface Preferences {
+  category: string;
+  brand: string;
+  priceBand: string;
+}
+
+interface PlannedSearch {
+  session: number;
+  query: string;
+  target: string;
+  time: number;
+}
+
+interface PlannedUser {
+  index: number;
+  searches: PlannedSearch[];
+}
+
+/** A per-user, per-purpose generator: users are independent of each other and of the order they are simulated in. */
+function streamFor(seed: number, user: number, purpose: string): () => number {
+  return seededRandom(createHash("sha256").update(`${seed}\u0000${user}\u0000${purpose}`).digest().readUInt32BE(0));
+}
+
+function titleQuery(title: string, random: () => number): string {
+  const words = title.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+  if (words.length <= 2) return words.join(" ") || title;
+  const length = 2 + Math.floor(random() * 2);
+  const from = Math.floor(random() * Math.max(1, words.length - length + 1));
+  return words.slice(from, from + length).join(" ");
+}
+
+/**
+ * The session simulator: synthetic users with latent preferences (a favourite category, brand and
+ * price band, drawn from the fitted popularity), sessions and searches per the fitted histograms, a
+ * target item per search (popularity × preferences, or an item the user clicked before), a query that
+ * led real users to that item (else words of its title), the result list from `results`, and clicks
+ * from the click model (α = `targetAttractiveness` for the target, `noise` for the rest) followed by
+ * carts and purchases at the fitted rates.
+ *
+ * Planning (everything but the clicks) runs first, so all distinct queries are asked of the result
+ * source at once and concurrently; every draw comes from per-user seeded streams, so the same seed,
+ * model and result lists give byte-identical events.
+ */
+export class SessionSimulator {
+  readonly #model: BehaviourModel;
+  readonly #clickModel: ClickModel;
+  readonly #users: number;
+  readonly #seed: number;
+  readonly #target: number;
+  readonly #noise: number;
+  readonly #strength: number;
+  readonly #popularity: WeightedSampler<string>;
+  readonly #byCategory = new Map<string, WeightedSampler<string>>();
+  readonly #items: Map<string, BehaviourModel["items"][number]>;
+  readonly #queries = new Map<string, WeightedSampler<string>>();
+
+  constructor(model: BehaviourModel, options: SimulationOptions = {}) {
+    this.#model = model;
+    this.#users = options.users ?? 1000;
+    this.#seed = options.seed ?? 42;
+    this.#target = options.targetAttractiveness ?? 0.9;
+    this.#noise = options.noise ?? 0.02;
+    this.#strength = options.preferenceStrength ?? 4;
+    if (!Number.isInteger(this.#users) || this.#users < 1) throw new RangeError(`users must be a positive integer, got ${this.#users}`);
+    if (!(this.#target > 0 && this.#target <= 1)) throw new RangeError(`target attractiveness must be in (0, 1], got ${this.#target}`);
+    if (!(this.#noise >= 0 && this.#noise <= 1)) throw new RangeError(`noise must be in [0, 1], got ${this.#noise}`);
+    if (!(this.#strength >= 1)) throw new RangeError(`preference strength must be >= 1, got ${this.#strength}`);
+    const depth = model.theta.length;
+    this.#clickModel = (options.clickModel ?? "pbm") === "cascade" ? new CascadeModel(depth) : new PositionBasedModel(model.theta);
+    this.#items = new Map(model.items.map((item) => [item.id, item]));
+    const weighted = [...model.itemWeights].filter(([id, w]) => w > 0 && this.#items.has(id)).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    if (weighted.length === 0) throw new Error("no item has a popularity weight: nothing for synthetic users to look for");
+    this.#popularity = new WeightedSampler(weighted);
+    const perCategory = new Map<string, [string, number][]>();
+    for (const [id, weight] of weighted) {
+      const category = this.#items.get(id)?.category ?? "";
+      const list = perCategory.get(category);
+      if (list) list.push([id, weight]);
+      else perCategory.set(category, [[id, weight]]);
+    }
+    for (const [category, list] of perCategory) this.#byCategory.set(category, new WeightedSampler(list));
+    for (const [item, queries] of model.queriesByItem) {
+      this.#queries.set(item, new WeightedSampler([...queries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))));
+    }
+  }
+
+  get clickModel(): ClickModel {
+    return this.#clickModel;
+  }
+
+  /** Plans every user's searches (no result lists needed yet). */
+  plan(): PlannedUser[] {
+    return Array.from({ length: this.#users }, (_, index) => this.#planUser(index));
+  }
+
+  #planUser(index: number): PlannedUser {
+    const random = streamFor(this.#seed, index, "plan");
+    const anchor = this.#items.get(this.#popularity.sample(random) as string);
+    const preferences: Preferences = { category: anchor?.category ?? "", brand: anchor?.brand ?? "", priceBand: anchor?.priceBand ?? "" };
+    const { start, end } = this.#model.window;
+    const searches: PlannedSearch[] = [];
+    const clicked: string[] = [];
+    const sessions = sampleCount(this.#model.sessionsPerUser, random);
+    const starts = Array.from({ length: sessions }, () => start + Math.floor(random() * Math.max(1, end - start))).sort((a, b) => a - b);
+    starts.forEach((sessionStart, session) => {
+      let time = sessionStart;
+      const count = sampleCount(this.#model.searchesPerSession, random);
+      for (let s = 0; s < count; s++) {
+        const target = random() < this.#model.funnel.repeatShare && clicked.length > 0 ? (clicked[Math.floor(random() * clicked.length)] as string) : this.#targetFor(preferences, random);
+        clicked.push(target);
+        const query = this.#queries.get(target)?.sample(random) ?? titleQuery(this.#items.get(target)?.title ?? target, random);
+        searches.push({ session, query, target, time });
+        time += 30_000 + Math.floor(random() * 90_000);
+      }
+    });
+    return { index, searches };
+  }
+
+  /** Popularity within the favourite category (most of the time), accepted by brand and price band with odds `strength` : 1. */
+  #targetFor(preferences: Preferences, random: () => number): string {
+    const inCategory = random() < 1 - 1 / this.#strength ? this.#byCategory.get(preferences.category) : undefined;
+    const sampler = inCategory ?? this.#popularity;
+    let candidate = sampler.sample(random) as string;
+    for (let tries = 0; tries < 4; tries++) {
+      const item = this.#items.get(candidate);
+      const matches = (item?.brand === preferences.brand ? 1 : 0) + (item?.priceBand === preferences.priceBand ? 1 : 0);
+      if (random() < (matches === 2 ? 1 : matches === 1 ? 1 / 2 : 1 / this.#strength)) break;
+      candidate = sampler.sample(random) as string;
+    }
+    return candidate;
+  }
+
+  /** Every distinct query of a plan (to fetch their result lists in one go). */
+  static queries(plan: readonly PlannedUser[]): string[] {
+    const queries = new Set<string>();
+    for (const user of plan) for (const search of user.searches) queries.add(search.query);
+    return [...queries];
+  }
+
+  /** One planned user's events, given the result lists of their queries. */
+  *events(user: PlannedUser, lists: ReadonlyMap<string, readonly string[]>): Generator<SyntheticEvent> {
+    const random = streamFor(this.#seed, user.index, "clicks");
+    const userId = `syn-${this.#seed}-${user.index}`;
+    let n = 0;
+    const event = (fields: Omit<SyntheticEvent, "event_id" | "user_id" | "synthetic" | "timestamp">, time: number): SyntheticEvent => ({
+      event_id: `${userId}-e${n++}`,
+      user_id: userId,
+      session_id: fields.session_id,
+      type: fields.type,
+      ...(fields.query !== undefined ? { query: fields.query } : {}),
+      ...(fields.item_id !== undefined ? { item_id: fields.item_id } : {}),
+      timestamp: new Date(time).toISOString(),
+      synthetic: true,
+    });
+    for (const search of user.searches) {
+      const sessionId = `${userId}-s${search.session}`;
+      yield event({ session_id: sessionId, type: "search", query: search.query }, search.time);
+      const shown = lists.get(search.query) ?? [];
+      const clicks = this.#clickModel.sampleClicks(
+        random,
+        shown.map((id) => (id === search.target ? this.#target : this.#noise)),
+      );
+      let time = search.time;
+      for (const rank of clicks) {
+        const itemId = shown[rank] as string;
+        time += 5_000 + Math.floor(random() * 25_000);
+        yield event({ session_id: sessionId, type: "click", item_id: itemId, query: search.query }, time);
+        if (random() >= this.#model.funnel.cartPerClick) continue;
+        time += 10_000 + Math.floor(random() * 50_000);
+        yield event({ session_id: sessionId, type: "add_to_cart", item_id: itemId }, time);
+        if (random() >= this.#model.funnel.purchasePerCart) continue;
+        time += 30_000 + Math.floor(random() * 120_000);
+        yield event({ session_id: sessionId, type: "purchase", item_id: itemId }, time);
+      }
+    }
+  }
+
+  /** Plans, asks `results` for every distinct query, and yields all events, user by user. */
+  async *run(results: ResultSource): AsyncGenerator<SyntheticEvent> {
+    const plan = this.plan();
+    const lists = await results.resultsFor(SessionSimulator.queries(plan));
+    for (const user of plan) yield* this.events(user, lists);
+  }
+}

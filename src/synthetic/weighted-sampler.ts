@@ -1,0 +1,41 @@
+/** Draws values with probability proportional to their weights: cumulative sums and a binary search, O(log n) per draw. */
+export class WeightedSampler<T> {
+  readonly #values: T[] = [];
+  readonly #cumulative: number[] = [];
+
+  constructor(entries: Iterable<readonly [T, number]>) {
+    let total = 0;
+    for (const [value, weight] of entries) {
+      if (!(weight >= 0) || !Number.isFinite(weight)) throw new RangeError(`sampler weights must be finite numbers >= 0, got ${weight}`);
+      if (weight === 0) continue;
+      total += weight;
+      this.#values.push(value);
+      this.#cumulative.push(total);
+    }
+  }
+
+  get size(): number {
+    return this.#values.length;
+  }
+
+  /** A value, or undefined when every weight was 0. */
+  sample(random: () => number): T | undefined {
+    const total = this.#cumulative[this.#cumulative.length - 1];
+    if (total === undefined) return undefined;
+    const target = random() * total;
+    let low = 0;
+    let high = this.#cumulative.length - 1;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.#cumulative[mid] as number) > target) high = mid;
+      else low = mid + 1;
+    }
+    return this.#values[low];
+  }
+}
+
+/** A 1-based count (sessions per user, searches per session) drawn from a histogram whose index i holds count i + 1. */
+export function sampleCount(histogram: readonly number[], random: () => number): number {
+  const sampler = new WeightedSampler(histogram.map((weight, i) => [i + 1, weight] as const));
+  return sampler.sample(random) ?? 1;
+}
