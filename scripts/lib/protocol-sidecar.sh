@@ -1,13 +1,13 @@
 # Shared by the protocol scripts (scripts/protocol-*.sh), sourced after their argument parsing, from the
-# repository root, with `work`, `port` and `keep` set:
+# repository root, with `work`, `port` and `keep` set (and optionally `redis_db`, default 5):
 #
 #   protocol_sidecar NAME PREFIX
 #
 # builds (always: a dist/ left from an older checkout would run old code — it once evaluated without the
 # rerank stage), creates ${work}, and exports the settings of a throw-away sidecar: aliases ${PREFIX}-<pid>-*,
-# Redis db 5, MODELS_DIR under ${work}, a fresh admin key and pseudonym key, SIDECAR_URL on ${port}.
+# Redis db ${redis_db}, MODELS_DIR under ${work}, a fresh admin key and pseudonym key, SIDECAR_URL on ${port}.
 # It defines `relevance`, `say`, `start_serve` (serve in the background as ${server}, waits for /readyz)
-# and an EXIT trap that stops the server and, unless --keep, deletes the aliases' indexes and flushes db 5.
+# and an EXIT trap that stops the server and, unless --keep, deletes the aliases' indexes and flushes that db.
 
 protocol_sidecar() {
   protocol_name="$1"
@@ -17,7 +17,8 @@ protocol_sidecar() {
 
   prefix="$2-$$"
   export OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9250}"
-  export REDIS_URL="redis://127.0.0.1:6379/5"
+  redis_db="${redis_db:-5}"
+  export REDIS_URL="redis://127.0.0.1:6379/${redis_db}"
   export MODELS_DIR="${work}/models"
   export PRODUCTS_ALIAS="${prefix}-products" EVENTS_ALIAS="${prefix}-events" PROFILES_ALIAS="${prefix}-profiles"
   local key
@@ -41,7 +42,7 @@ cleanup() {
         case "${index}" in "${prefix}"-*) curl -fs -X DELETE "${OPENSEARCH_URL}/${index}" >/dev/null || true ;; esac
       done
     done
-    redis-cli -n 5 FLUSHDB >/dev/null 2>&1 || true
+    redis-cli -n "${redis_db}" FLUSHDB >/dev/null 2>&1 || true
   fi
   true
 }
