@@ -2,6 +2,7 @@ import { createWriteStream } from "node:fs";
 import { Command } from "commander";
 import { generateSampleCatalog } from "../../synthetic";
 import { positiveInt, printSummary } from "../output";
+import { synthesizeSessionsCommand } from "./synthesize-sessions";
 
 /** `relevance synthesize catalog`: a tagged synthetic catalog as JSONL. */
 export function synthesizeCommand(): Command {
@@ -22,5 +23,6 @@ export function synthesizeCommand(): Command {
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
       printSummary({ products: written, out: flags.out, synthetic: true });
     });
+  command.addCommand(synthesizeSessionsCommand());
   return command;
 }

@@ -1,0 +1,205 @@
+import { createWriteStream } from "node:fs";
+import { Command, Option } from "commander";
+import { type SidecarClient } from "../../client";
+import { readConnectionSettings } from "../../config";
+import { loadEventsFile } from "../../events";
+import { parseFieldMap, type CatalogFormat } from "../../indexing";
+import {
+  CLICK_MODEL_KINDS,
+  OfflineOverlapResults,
+  SessionSimulator,
+  SidecarResults,
+  fitBehaviour,
+  generateSampleCatalog,
+  priorBehaviour,
+  readSimulatorCatalog,
+  simulatorItems,
+  type BehaviourModel,
+  type ClickModelKind,
+  type ResultSource,
+  type SimulatorItem,
+} from "../../synthetic";
+import { note, positiveInt, printSummary } from "../output";
+import { cliSidecarClient } from "../sidecar-client";
+
+interface SessionsFlags {
+  out: string;
+  fit?: string;
+  catalog?: string;
+  map?: string;
+  format?: CatalogFormat;
+  users: number;
+  seed: number;
+  epsilon?: number;
+  delta: number;
+  clickModel: ClickModelKind;
+  send?: boolean;
+  offline?: boolean;
+  pipeline: string;
+  depth: number;
+  maxEventsPerUser: number;
+  replayClicks: number;
+  start?: number;
+  days?: number;
+  attractiveness: number;
+  noise: number;
+  concurrency: number;
+  batchSize: number;
+  sidecarUrl?: string;
+}
+
+const DAY_MS = 86_400_000;
+
+function positiveNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n > 0) || Number.isNaN(n)) throw new Error(`${name} must be a number > 0, got "${value}"`);
+    return n;
+  };
+}
+
+function probability(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n >= 0 && n <= 1)) throw new Error(`${name} must be a number in [0, 1], got "${value}"`);
+    return n;
+  };
+}
+
+function instant(value: string): number {
+  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(t)) throw new Error(`--start must be an ISO-8601 time or epoch milliseconds, got "${value}"`);
+  return t;
+}
+
+async function catalogItems(flags: SessionsFlags): Promise<SimulatorItem[]> {
+  if (flags.catalog) {
+    const { items, skipped } = await readSimulatorCatalog(flags.catalog, { map: parseFieldMap(flags.map), ...(flags.format ? { format: flags.format } : {}) });
+    if (skipped > 0) note(`catalog: ${skipped} records skipped (unusable or duplicate ids)`);
+    return items;
+  }
+  if (flags.fit) return [];
+  note("no --catalog: using the sample catalog (relevance synthesize catalog --seed of this run)");
+  return simulatorItems(generateSampleCatalog({ count: 2000, seed: flags.seed }));
+}
+
+/** The window: --start/--days, else the fitted log's span, else the 30 days before today (inside the default retention). */
+function windowOf(flags: SessionsFlags, model: BehaviourModel): { start: number; end: number } {
+  if (flags.start === undefined && flags.days === undefined && model.fit) return model.window;
+  const days = flags.days ?? 30;
+  const start = flags.start ?? Math.floor(Date.now() / DAY_MS) * DAY_MS - days * DAY_MS;
+  return { start, end: start + days * DAY_MS };
+}
+
+async function writeLines(path: string, lines: AsyncIterable<string>): Promise<void> {
+  const out = createWriteStream(path);
+  const failed = new Promise<never>((_, reject) => out.once("error", reject));
+  const written = (async () => {
+    let chunk: string[] = [];
+    for await (const line of lines) {
+      chunk.push(line);
+      if (chunk.length < 2000) continue;
+      if (!out.write(chunk.join(""))) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+      chunk = [];
+    }
+    out.write(chunk.join(""));
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  })();
+  await Promise.race([written, failed]);
+}
+
+async function sessionsAction(flags: SessionsFlags): Promise<void> {
+  const started = performance.now();
+  let client: SidecarClient | null = null;
+  const sidecar = (): SidecarClient => (client ??= cliSidecarClient(readConnectionSettings(), flags.sidecarUrl));
+  const items = await catalogItems(flags);
+  const results: ResultSource = flags.offline ? new OfflineOverlapResults(items, flags.depth) : new SidecarResults(sidecar(), { pipeline: flags.pipeline, size: flags.depth, concurrency: flags.concurrency });
+  const model = flags.fit
+    ? await fitBehaviour(flags.fit, {
+        items,
+        results,
+        ...(flags.epsilon !== undefined ? { epsilon: flags.epsilon } : {}),
+        delta: flags.delta,
+        maxEventsPerUser: flags.maxEventsPerUser,
+        replayClicks: flags.replayClicks,
+        depth: flags.depth,
+        seed: flags.seed,
+      })
+    : priorBehaviour(items, { depth: flags.depth });
+  if (flags.epsilon !== undefined && !flags.fit) note("--epsilon has no effect without --fit: priors use no real data");
+  model.window = windowOf(flags, model);
+  const fitted = performance.now();
+  if (model.fit) note(`fitted: ${JSON.stringify(model.fit)}; theta ${model.theta.map((t) => t.toFixed(3)).join(" ")}`);
+
+  const simulator = new SessionSimulator(model, {
+    users: flags.users,
+    seed: flags.seed,
+    clickModel: flags.clickModel,
+    targetAttractiveness: flags.attractiveness,
+    noise: flags.noise,
+  });
+  let events = 0;
+  const counts: Record<string, number> = {};
+  async function* lines(): AsyncGenerator<string> {
+    for await (const event of simulator.run(results)) {
+      events += 1;
+      counts[event.type] = (counts[event.type] ?? 0) + 1;
+      yield `${JSON.stringify(event)}\n`;
+    }
+  }
+  await writeLines(flags.out, lines());
+  let sent: Record<string, number> | undefined;
+  if (flags.send) {
+    const summary = await loadEventsFile(flags.out, { batchSize: flags.batchSize, concurrency: flags.concurrency, send: (batch) => sidecar().events(batch) });
+    for (const rejection of summary.rejections.slice(0, 20)) note(`line ${rejection.line}: ${rejection.code} ${rejection.message}`);
+    sent = { accepted: summary.accepted, duplicate: summary.duplicate, rejected: summary.rejected, seconds: summary.seconds };
+  }
+  const seconds = (performance.now() - fitted) / 1000;
+  printSummary({
+    events,
+    users: flags.users,
+    seconds: Math.round(seconds * 100) / 100,
+    events_per_second: Math.round(events / Math.max(seconds, 1e-3)),
+    by_type: counts,
+    fit_seconds: Math.round((fitted - started) / 10) / 100,
+    results: results.name,
+    ...(results instanceof SidecarResults ? { searches: results.searches } : {}),
+    click_model: flags.clickModel,
+    epsilon: flags.fit ? (flags.epsilon ?? null) : null,
+    out: flags.out,
+    ...(sent ? { sent } : {}),
+  });
+}
+
+/** `relevance synthesize sessions`. */
+export function synthesizeSessionsCommand(): Command {
+  return new Command("sessions")
+    .description("simulate synthetic users' search sessions as events (each \"synthetic\": true), fitted to a real events file when --fit is given")
+    .requiredOption("--out <file>", "output NDJSON events file")
+    .option("--fit <file>", "real events file (NDJSON, .gz accepted) to fit users, sessions, queries, popularity and the click model to")
+    .option("--catalog <file>", "catalog file (CSV or JSONL, .gz accepted): the items' categories, brands and prices (default: the sample catalog, without --fit)")
+    .addOption(new Option("--format <format>", "catalog file format (default: from the file name)").choices(["csv", "jsonl"]))
+    .option("--map <pairs>", "catalog canonical field=source column pairs, e.g. id=product_uid,title=product_title")
+    .option("--users <n>", "synthetic users", positiveInt("--users"), 1000)
+    .option("--seed <n>", "random seed (same seed and inputs: byte-identical output)", positiveInt("--seed"), 42)
+    .option("--epsilon <e>", "differential privacy: total ε of the statistics fitted from --fit (Laplace noise, README \"Synthetic data\")", positiveNumber("--epsilon"))
+    .option("--delta <d>", "δ of the private query-text release (with --epsilon)", probability("--delta"), 1e-6)
+    .addOption(new Option("--click-model <kind>", "click model").choices([...CLICK_MODEL_KINDS]).default("pbm"))
+    .option("--send", "also send the events through the sidecar's POST /v1/events (write scope, SIDECAR_API_KEY)")
+    .option("--offline", "rank with the offline word-overlap fallback instead of the running sidecar (not the sidecar's ranking)")
+    .option("--pipeline <name>", "the sidecar pipeline that ranks the simulated searches", "hybrid")
+    .option("--depth <n>", "results per search a user can click (and ranks of the click model)", positiveInt("--depth"), 10)
+    .option("--max-events-per-user <n>", "each real user's first N events are fitted (bounds the DP sensitivity)", positiveInt("--max-events-per-user"), 20)
+    .option("--replay-clicks <n>", "logged clicks replayed through the sidecar to fit the click model", positiveInt("--replay-clicks"), 5000)
+    .option("--start <time>", "start of the timestamps' window, ISO-8601 or epoch ms (default: the fitted log's, else 30 days before today)", instant)
+    .option("--days <n>", "length of the window in days", positiveNumber("--days"))
+    .option("--attractiveness <p>", "click model α of the item a user looks for", probability("--attractiveness"), 0.9)
+    .option("--noise <p>", "click model α of every other result (noise clicks)", probability("--noise"), 0.02)
+    .option("--concurrency <n>", "searches (and, with --send, event batches) in flight", positiveInt("--concurrency"), 8)
+    .option("--batch-size <n>", "events per POST /v1/events with --send (at most 5000)", positiveInt("--batch-size"), 1000)
+    .option("--sidecar-url <url>", "sidecar URL (env SIDECAR_URL)")
+    .action((flags: SessionsFlags) => {
+      if (flags.batchSize > 5000) throw new Error(`--batch-size must be at most 5000, got ${flags.batchSize}`);
+      return sessionsAction(flags);
+    });
+}
