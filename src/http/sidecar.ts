@@ -7,9 +7,9 @@ import { EnrichService } from "../indexing";
 import { type OpenSearchGateway } from "../opensearch";
 import { createEventsComponents, type BehaviourSink, type EventsComponents } from "../events";
 import { RedisBehaviourSink, behaviourOptionsFromConfig, type BehaviourOptions } from "../profiles";
-import { connectQueueRedis, JobQueue } from "../jobs";
+import { openJobQueue, type JobQueue, type OpenedJobQueue } from "../jobs";
 import { pingRedis } from "../redis";
-import { createRuntime, type ActiveModels, type LiveEmbedder } from "../runtime";
+import { createRuntime, type ActiveModels, type LiveEmbedder, type LoadModelsOptions } from "../runtime";
 import { SearchService } from "../search";
 import {
   AttentionRerankStage,
@@ -32,6 +32,8 @@ export interface Sidecar {
   readonly gateway: OpenSearchGateway;
   readonly redis: Redis;
   readonly models: ActiveModels;
+  /** The Prometheus metrics `GET /metrics` serves (a bench reads its stage times here). */
+  readonly metrics: SidecarMetrics;
   /**
    * Which embedding version is served: the one of the products alias's live index (promoted models are
    * what reindexing builds towards). `listen` starts it; a test driving `app` directly calls `live.start()`.
@@ -50,6 +52,8 @@ export interface SidecarOptions {
   logger?: Logger;
   /** The models to serve with (`loadActiveModels` from src/runtime). @defaultValue none: enrichment writes no vectors, hybrid answers with BM25 */
   models?: ActiveModels;
+  /** How embedding versions the live index needs are loaded (as the promoted ones were). @defaultValue {} */
+  loading?: LoadModelsOptions;
   /** Where accepted events go next. @defaultValue the sidecar's {@link RedisBehaviourSink} (`behaviour`) */
   behaviourSink?: BehaviourSink;
   /** Overrides of the config's profile and signal settings (e.g. a test's own Redis key prefix). @defaultValue none */
@@ -61,6 +65,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
   const runtime = createRuntime(config, {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.models ? { models: options.models } : {}),
+    ...(options.loading ? { loading: options.loading } : {}),
     followLiveIndex: true,
   });
   const { logger, gateway, redis, models, embedder } = runtime;
@@ -107,6 +112,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     config,
     queryEmbedder: embedder,
     onDegraded: (pipeline, reason) => metrics.searchDegraded.inc({ pipeline, reason }),
+    onStageTimes: (pipeline, stageMs) => stageMs.forEach((ms, stage) => metrics.searchStageSeconds.observe({ pipeline, stage }, ms / 1000)),
     // The same user key the events stored the profile under (none without PSEUDONYM_KEY).
     ...(events ? { pseudonymizer: events.pseudonymizer } : {}),
     rerankStage: new AttentionRerankStage({
@@ -125,13 +131,9 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     ...(events ? { pseudonymizer: events.pseudonymizer } : {}),
   });
   // The rebuild queue opens its own connection on first use of /v1/jobs (or a /metrics scrape of queue figures).
-  let queue: { queue: JobQueue; connection: ReturnType<typeof connectQueueRedis> } | undefined;
+  let queue: OpenedJobQueue | undefined;
   const jobQueue = (): JobQueue => {
-    if (!queue) {
-      const connection = connectQueueRedis(config.redisUrl);
-      connection.on("error", (err: Error) => logger.debug({ err }, "queue redis connection error"));
-      queue = { connection, queue: new JobQueue({ connection, name: config.jobsQueue, attempts: config.jobsAttempts, backoffMs: config.jobsBackoffMs }) };
-    }
+    queue ??= openJobQueue(config, logger);
     return queue.queue;
   };
   registerQueueMetrics({ registry: metrics.registry, queue: jobQueue, logger });
@@ -159,6 +161,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     gateway,
     redis,
     models,
+    metrics,
     live,
     events,
     behaviour,
@@ -177,10 +180,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     },
     close: async () => {
       if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
-      if (queue) {
-        await queue.queue.close().catch(() => undefined);
-        queue.connection.disconnect();
-      }
+      await queue?.close();
       eventLoop.stop();
       await runtime.close();
     },

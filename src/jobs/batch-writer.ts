@@ -33,17 +33,21 @@ export class BatchWriter {
   }
 
   /**
-   * Writes the batch; resolves with the number of documents written. With `skipCopied` (catch-up),
-   * documents whose copy in the target has the same `indexed_at` and content hash are left alone:
-   * only writes that arrived since they were copied are re-embedded.
+   * Writes the batch; resolves with the documents written and those skipped. `skip` says which are left
+   * alone: `copied` (catch-up) — those whose copy in the target has the same `indexed_at` and content
+   * hash, so only writes that arrived since they were copied are re-embedded; `unchanged` (in-place
+   * re-embedding) — those the target already stores with the same content hash and model version.
    */
-  async write(all: readonly ScannedDocument[], skipCopied = false): Promise<number> {
-    const documents = skipCopied ? await this.#notYetCopied(all) : all;
-    if (documents.length === 0) return 0;
+  async write(all: readonly ScannedDocument[], skip: "none" | "copied" | "unchanged" = "none"): Promise<{ written: number; skipped: number }> {
+    const documents = skip === "copied" ? await this.#notYetCopied(all) : all;
+    if (documents.length === 0) return { written: 0, skipped: all.length };
     const records = documents.map((doc) => storedToRecord(doc));
-    const prepared = await this.#enrich.prepare(records, { index: this.#options.target, skipUnchanged: false, timeoutMs: this.#options.timeoutMs });
+    const prepared = await withBackoff(() =>
+      this.#enrich.prepare(records, { index: this.#options.target, skipUnchanged: skip === "unchanged", timeoutMs: this.#options.timeoutMs }),
+    );
     const ready: IndexDocument[] = [];
     for (const item of prepared.items) {
+      if (item.status === "unchanged") continue;
       if (item.status !== "ready" || !item.document) {
         throw new ReindexError(`document ${item.id ?? `#${item.position}`} cannot be re-embedded: ${item.error?.message ?? item.status}`);
       }
@@ -56,7 +60,7 @@ export class BatchWriter {
       ready.push(item.document);
     }
     await this.#bulk(ready);
-    return ready.length;
+    return { written: ready.length, skipped: all.length - ready.length };
   }
 
   async #notYetCopied(documents: readonly ScannedDocument[]): Promise<readonly ScannedDocument[]> {

@@ -21,6 +21,8 @@ export interface DocumentScanOptions {
   query?: Record<string, unknown>;
   /** Documents per page. */
   size: number;
+  /** Read ids only (`_source: false`): the pages' documents have an empty source. @defaultValue false */
+  idsOnly?: boolean;
   timeoutMs: number;
 }
 
@@ -66,7 +68,7 @@ export class DocumentScan {
       query: this.#options.query ?? { match_all: {} },
       sort: [{ id: "asc" }],
       pit: { id: pit, keep_alive: PIT_KEEP_ALIVE },
-      _source: { excludes: ["embedding"] },
+      _source: this.#options.idsOnly ? false : { excludes: ["embedding"] },
       track_total_hits: false,
       ...(after === null ? {} : { search_after: [after] }),
     };

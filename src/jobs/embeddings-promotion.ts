@@ -2,11 +2,12 @@ import { type Redis } from "ioredis";
 import { type OpenSearchGateway } from "../opensearch";
 import { announceAliasSwap } from "./alias-swap-announcement";
 import { type Enqueued, type JobQueue } from "./job-queue";
+import { type ProfileRebuildTarget } from "./profile-rebuild-target";
 import { countDocuments, liveIndex, notOnVersion, swapAlias, versionedIndexes } from "./versioned-indexes";
 
 export type PromotionFollowUp =
   | { action: "none"; reason: string }
-  | { action: "rolled-back"; from: string; to: string; ms: number }
+  | { action: "rolled-back"; from: string; to: string; ms: number; profilesJob?: Enqueued }
   | { action: "reindex"; job: Enqueued };
 
 export interface PromotionFollowUpOptions {
@@ -17,6 +18,11 @@ export interface PromotionFollowUpOptions {
   version: string;
   /** Where a reindex is enqueued; null or absent: only a rollback swap is possible. */
   queue?: JobQueue | null;
+  /**
+   * Profiles whose interest vectors follow the version: after a rollback swap a `rebuild-profiles` job
+   * is enqueued at once; a reindex enqueues it itself once it has swapped and completed. @defaultValue none
+   */
+  profiles?: ProfileRebuildTarget | null;
   /** Where a rollback swap is announced to running `serve` processes. @defaultValue none: they follow at their next periodic check */
   announce?: Redis | null;
 }
@@ -24,8 +30,8 @@ export interface PromotionFollowUpOptions {
 /**
  * What follows the promotion of an embedding model version for the products index: nothing when the
  * live index already carries it; a rollback — the alias swapped back to the newest kept index built
- * for that version (its mapping `_meta.model_version`), no re-embedding — when there is one; else a
- * `reindex` job.
+ * for that version (its mapping `_meta.model_version`), no re-embedding — when there is one, followed
+ * by a `rebuild-profiles` job; else a `reindex` job, which enqueues `rebuild-profiles` once it has swapped.
  */
 export async function followEmbeddingsPromotion(options: PromotionFollowUpOptions): Promise<PromotionFollowUp> {
   const { gateway, alias, version } = options;
@@ -44,10 +50,12 @@ export async function followEmbeddingsPromotion(options: PromotionFollowUpOption
     await swapAlias(gateway, alias, live, kept.index);
     // A lost announcement only delays the query side's switch until serve's next check.
     if (options.announce) await announceAliasSwap(options.announce, { alias, index: kept.index }).catch(() => undefined);
-    return { action: "rolled-back", from: live, to: kept.index, ms: Math.round(performance.now() - started) };
+    const ms = Math.round(performance.now() - started);
+    const profilesJob = options.queue && options.profiles ? await options.queue.enqueue({ type: "rebuild-profiles", modelVersion: version, ...options.profiles }) : undefined;
+    return { action: "rolled-back", from: live, to: kept.index, ms, ...(profilesJob ? { profilesJob } : {}) };
   }
   if (!options.queue) return { action: "none", reason: "no kept index carries this version and no queue to reindex with" };
-  return { action: "reindex", job: await options.queue.enqueueReindex(alias, version) };
+  return { action: "reindex", job: await options.queue.enqueueReindex(alias, version, options.profiles ?? undefined) };
 }
 
 /** True when the index holds documents and every one is stamped with `version`. */

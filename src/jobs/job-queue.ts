@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import { type Redis } from "ioredis";
 import { asRedisError } from "../redis";
-import { type JobData, type ReindexJobData, type ReindexResult } from "./job-types";
+import { JOB_TYPES, type JobData, type JobResult, type ReindexJobData } from "./job-types";
 import { toJobView, type JobView } from "./job-view";
 
 export interface JobQueueOptions {
@@ -17,13 +17,23 @@ export interface JobQueueOptions {
 
 export interface Enqueued {
   id: string;
-  /** False when a reindex of the alias was already queued or running: `id` is that job's. */
+  /** False when a deduplicated job (a reindex of the alias, a profile rebuild) was already queued or running: `id` is that job's. */
   created: boolean;
 }
 
 /** The states `/metrics` reports the queue's depth in. */
 export const QUEUE_DEPTH_STATES = ["waiting", "active", "delayed", "prioritized", "failed"] as const;
 export type QueueDepthState = (typeof QUEUE_DEPTH_STATES)[number];
+
+/** Jobs of one state whose type `/metrics` reads (one pipeline of HGETs); the rest count as `other`. */
+const MAX_TYPED_PER_STATE = 10_000;
+
+/** The deduplication key of a job, or null when jobs of its type may run side by side. */
+function deduplicationKey(data: JobData): string | null {
+  if (data.type === "reindex") return `reindex:${data.alias}`;
+  if (data.type === "rebuild-profiles") return `rebuild-profiles:${data.keyPrefix}:${data.modelVersion}`;
+  return null;
+}
 
 /** Finished jobs kept for `GET /v1/jobs`; failed ones are the dead letters and are kept longer. */
 const KEEP_COMPLETED = 1000;
@@ -32,9 +42,10 @@ const KEEP_FAILED = 5000;
 /** The rebuild queue: enqueue, list and look jobs up. Workers run them (`JobWorker`). */
 export class JobQueue {
   readonly name: string;
-  readonly #queue: Queue<JobData, ReindexResult>;
+  readonly #queue: Queue<JobData, JobResult>;
   readonly #attempts: number;
   readonly #backoffMs: number;
+  readonly #connection: Redis;
 
   constructor(options: JobQueueOptions) {
     if (!/^[A-Za-z0-9._-]{1,100}$/.test(options.name)) throw new RangeError(`queue name must be 1–100 characters of A–Z a–z 0–9 . _ -, got "${options.name}"`);
@@ -42,20 +53,30 @@ export class JobQueue {
     this.#attempts = options.attempts ?? 5;
     this.#backoffMs = options.backoffMs ?? 5000;
     if (!Number.isInteger(this.#attempts) || this.#attempts < 1) throw new RangeError(`attempts must be a positive integer, got ${this.#attempts}`);
-    this.#queue = new Queue<JobData, ReindexResult>(options.name, { connection: options.connection });
+    this.#connection = options.connection;
+    this.#queue = new Queue<JobData, JobResult>(options.name, { connection: options.connection });
   }
 
   /**
-   * Enqueues a reindex of `alias` to `modelVersion`. At most one per alias: BullMQ's deduplication keeps
-   * the key until that job completes or fails, so a second request answers the running job's id.
+   * Enqueues a reindex of `alias` to `modelVersion` (with `followUp`, a `rebuild-profiles` is enqueued
+   * when it completes). At most one per alias: BullMQ's deduplication keeps the key until that job
+   * completes or fails, so a second request answers the running job's id.
    */
-  async enqueueReindex(alias: string, modelVersion: string): Promise<Enqueued> {
-    const data: ReindexJobData = { type: "reindex", alias, modelVersion };
+  async enqueueReindex(alias: string, modelVersion: string, followUp?: ReindexJobData["followUp"]): Promise<Enqueued> {
+    return this.enqueue({ type: "reindex", alias, modelVersion, ...(followUp ? { followUp } : {}) });
+  }
+
+  /**
+   * Enqueues a job; its data (an async enrichment's documents included) lives in Redis until a worker
+   * completes it, so nothing is lost while no worker runs. `reindex` is deduplicated per alias and
+   * `rebuild-profiles` per profile key prefix and version: `created` false answers the queued job's id.
+   */
+  async enqueue(data: JobData): Promise<Enqueued> {
+    const dedupId = deduplicationKey(data);
     try {
-      const dedupId = `reindex:${alias}`;
-      const existing = await this.#queue.getDeduplicationJobId(dedupId);
-      const job = await this.#queue.add("reindex", data, {
-        deduplication: { id: dedupId },
+      const existing = dedupId === null ? null : await this.#queue.getDeduplicationJobId(dedupId);
+      const job = await this.#queue.add(data.type, data, {
+        ...(dedupId === null ? {} : { deduplication: { id: dedupId } }),
         attempts: this.#attempts,
         backoff: { type: "exponential", delay: this.#backoffMs },
         removeOnComplete: { count: KEEP_COMPLETED },
@@ -64,7 +85,7 @@ export class JobQueue {
       const id = job.id ?? "";
       return { id, created: existing === null || existing !== id };
     } catch (err) {
-      throw asRedisError(err, "enqueue reindex");
+      throw asRedisError(err, `enqueue ${data.type}`);
     }
   }
 
@@ -107,6 +128,33 @@ export class JobQueue {
       return Object.fromEntries(QUEUE_DEPTH_STATES.map((state) => [state, counts[state] ?? 0])) as Record<QueueDepthState, number>;
     } catch (err) {
       throw asRedisError(err, "count jobs");
+    }
+  }
+
+  /**
+   * Jobs per state and type now. BullMQ counts per state only, so each state's job ids are read and
+   * their names fetched in one pipeline; beyond {@link MAX_TYPED_PER_STATE} jobs of a state the rest
+   * are counted under type `other`.
+   */
+  async countsByType(): Promise<{ type: string; state: QueueDepthState; count: number }[]> {
+    try {
+      const totals = await this.counts();
+      const rows: { type: string; state: QueueDepthState; count: number }[] = [];
+      for (const state of QUEUE_DEPTH_STATES) {
+        const perType = new Map<string, number>(JOB_TYPES.map((type): [string, number] => [type, 0]));
+        const ids = totals[state] === 0 ? [] : await this.#queue.getRanges([state], 0, MAX_TYPED_PER_STATE - 1, true);
+        const names = ids.length === 0 ? [] : ((await ids.reduce((pipeline, id) => pipeline.hget(this.#queue.toKey(id), "name"), this.#connection.pipeline()).exec()) ?? []);
+        for (const [err, name] of names) {
+          const type = !err && typeof name === "string" ? name : "other";
+          perType.set(type, (perType.get(type) ?? 0) + 1);
+        }
+        const untyped = Math.max(0, totals[state] - ids.length);
+        if (untyped > 0) perType.set("other", (perType.get("other") ?? 0) + untyped);
+        for (const [type, count] of perType) rows.push({ type, state, count });
+      }
+      return rows;
+    } catch (err) {
+      throw asRedisError(err, "count jobs by type");
     }
   }
 

@@ -1,5 +1,7 @@
-/** The job types the worker runs; only `reindex` exists so far. */
-export const JOB_TYPES = ["reindex"] as const;
+import { type RawRecord } from "../indexing";
+
+/** The job types the worker runs, one processor module each (`src/jobs/processors/`). */
+export const JOB_TYPES = ["reindex", "embed-documents", "rebuild-profiles"] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 /** Where a reindex stands; each phase is idempotent, so a resumed job repeats at most its last step. */
@@ -28,6 +30,8 @@ export interface ReindexCheckpoint {
   copied: number;
   /** Documents written by catch-up passes. */
   caughtUp: number;
+  /** Documents deleted from the target because they were deleted from the source during the reindex. */
+  deleted?: number;
   /** Documents in the source when the copy started (the progress bar's total). */
   total: number;
   /** Catch-up passes run. */
@@ -40,15 +44,92 @@ export interface ReindexJobData {
   alias: string;
   /** The embedding model version every document of the new index carries. */
   modelVersion: string;
+  /**
+   * Enqueued once the job has swapped the alias and completed, so the interest vectors are rebuilt
+   * from vectors of the version now live. @defaultValue none
+   */
+  followUp?: Omit<RebuildProfilesJobData, "type" | "modelVersion" | "checkpoint">;
   /** Set and updated by the job itself. */
   checkpoint?: ReindexCheckpoint;
 }
 
-export type JobData = ReindexJobData;
+/** Which documents an `embed-documents` job re-embeds. */
+export type DocumentSelection =
+  /** Stored documents by id (at most {@link MAX_SELECTED_IDS}). */
+  | { ids: string[] }
+  /** Stored documents matching an OpenSearch query (used as a filter). */
+  | { query: Record<string, unknown> }
+  /** Stored documents not on the live version (written without a model, or embedded by another one). */
+  | { stale: true }
+  /** Documents cleaned by `POST /v1/enrich` `"async": true`, carried in the job itself (not stored yet). */
+  | { documents: RawRecord[] };
+
+/** Bounds of what an `embed-documents` job carries in Redis. */
+export const MAX_SELECTED_IDS = 10_000;
+export const MAX_CARRIED_DOCUMENTS = 5000;
+
+export interface EmbedDocumentsCheckpoint {
+  /** `id` cursor of the stored-documents scan, or the position reached in the carried documents. */
+  after: string | null;
+  position: number;
+  /** The concrete index written (the alias's live index when the job started). */
+  index: string;
+  /** The model version written (the live index's). */
+  modelVersion: string | null;
+  embedded: number;
+  unchanged: number;
+  total: number;
+}
+
+export interface EmbedDocumentsJobData {
+  type: "embed-documents";
+  /** The products alias (or one of its versioned indexes) written in place. */
+  alias: string;
+  selection: DocumentSelection;
+  /** Re-embed documents even when their content hash and model version are unchanged. @defaultValue false */
+  force?: boolean;
+  checkpoint?: EmbedDocumentsCheckpoint;
+}
+
+export interface RebuildProfilesCheckpoint {
+  /** Last user key done (users are taken in key order). */
+  after: string | null;
+  users: number;
+  rebuilt: number;
+  cleared: number;
+  skipped: number;
+}
+
+export interface RebuildProfilesJobData {
+  type: "rebuild-profiles";
+  /** The products alias whose live index must carry `modelVersion` (item vectors are read from it). */
+  alias: string;
+  /** The events alias read. */
+  eventsAlias: string;
+  /** Redis key prefix of the profiles (the sink's). */
+  keyPrefix: string;
+  /** The profiles' half-life and TTL (PROFILE_HALF_LIFE_DAYS, PROFILE_TTL_DAYS): the weights ingest uses. */
+  halfLifeDays: number;
+  ttlDays: number;
+  /** The embedding version the rebuilt vectors are made of. */
+  modelVersion: string;
+  checkpoint?: RebuildProfilesCheckpoint;
+}
+
+/** Each job type's data (what is enqueued) and result (what a completed job returns). */
+export interface JobTypeMap {
+  reindex: { data: ReindexJobData; result: ReindexResult };
+  "embed-documents": { data: EmbedDocumentsJobData; result: EmbedDocumentsResult };
+  "rebuild-profiles": { data: RebuildProfilesJobData; result: RebuildProfilesResult };
+}
+
+export type JobData = JobTypeMap[JobType]["data"];
+export type JobResult = JobTypeMap[JobType]["result"];
 
 /** What `GET /v1/jobs/:id` and `relevance jobs` show. */
 export interface JobProgress {
-  phase: ReindexPhase;
+  /** A reindex phase, or `embed` / `profiles`. */
+  phase: ReindexPhase | "embed" | "profiles";
   done: number;
   total: number;
 }
@@ -61,8 +142,39 @@ export interface ReindexResult {
   documents: number;
   copied: number;
   caughtUp: number;
+  /** Documents deleted from the source during the reindex, removed from the target before the swap. */
+  deleted: number;
   /** Duration of the run that completed the job (a resumed job's last run). */
   seconds: number;
   /** Documents written per second by that run. */
   docsPerSecond: number;
+  /** The `rebuild-profiles` job enqueued after the swap, when asked for. */
+  followUpJob?: string;
+}
+
+export interface EmbedDocumentsResult {
+  alias: string;
+  index: string;
+  modelVersion: string | null;
+  /** Documents selected (found by the scan, or carried). */
+  total: number;
+  /** Documents re-embedded and written. */
+  embedded: number;
+  /** Documents skipped: same content hash and model version already stored. */
+  unchanged: number;
+  seconds: number;
+  docsPerSecond: number;
+}
+
+export interface RebuildProfilesResult {
+  modelVersion: string;
+  /** Users with events read. */
+  users: number;
+  /** Profiles whose interest vector was recomputed. */
+  rebuilt: number;
+  /** Profiles left without a vector (no event's item has a vector of the version). */
+  cleared: number;
+  /** Users with events but no profile in Redis (expired or erased): nothing is recreated. */
+  skipped: number;
+  seconds: number;
 }

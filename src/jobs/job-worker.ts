@@ -1,13 +1,13 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
 import { type Redis } from "ioredis";
 import { type Logger } from "pino";
-import { EMBEDDINGS_KIND, loadEmbedder, ModelError, modelVersionDir, type Embedder } from "../model";
+import { EMBEDDINGS_KIND, loadEmbedder, modelVersionDir, type Embedder } from "../model";
 import { type OpenSearchGateway } from "../opensearch";
-import { announceAliasSwap } from "./alias-swap-announcement";
-import { ReindexError, ReindexRunningError } from "./job-errors";
-import { type JobData, type ReindexResult } from "./job-types";
-import { ReindexInterrupted, runReindex } from "./reindex-job";
-import { ReindexLock } from "./reindex-lock";
+import { ReindexError } from "./job-errors";
+import { JobInterrupted, type CheckpointOf, type JobContext, type ProcessorRegistry } from "./job-processor";
+import { JobQueue } from "./job-queue";
+import { JOB_TYPES, type JobData, type JobResult, type JobType, type JobTypeMap } from "./job-types";
+import { createProcessors } from "./processors";
 
 export interface JobWorkerOptions {
   /** A connection made by `connectQueueRedis`; the worker duplicates it for its blocking reads. */
@@ -24,27 +24,40 @@ export interface JobWorkerOptions {
   lockMs?: number;
   /** Times a job may be picked up again after its worker died. @defaultValue 5 */
   maxStalledCount?: number;
-  /** Documents per reindex batch. @defaultValue 500 */
+  /** Documents (or users) per batch of a job. @defaultValue 500 */
   batchSize?: number;
   /** Deadline of one OpenSearch call of a job. @defaultValue 60000 */
   timeoutMs?: number;
   /** Wait after the alias swap before the final catch-up. @defaultValue 1000 */
   swapGraceMs?: number;
+  /** Attempts and first back-off of the follow-up jobs this worker enqueues. @defaultValue 5 and 5000 */
+  attempts?: number;
+  backoffMs?: number;
+  /** Told of every job that finishes (metrics). */
+  onFinished?: (type: string, outcome: "completed" | "failed", seconds: number) => void;
   /** Start taking jobs at once. @defaultValue true */
   autorun?: boolean;
 }
 
-/** How long the per-alias reindex lock lives without a renewal (a batch renews it). */
-const LOCK_TTL_MS = 10 * 60_000;
+/** Runs one job with the processor of its type (a generic function keeps data, checkpoint and result of one type together). */
+function dispatch<T extends JobType>(processors: ProcessorRegistry, data: JobTypeMap[T]["data"] & { type: T }, context: JobContext<T>): Promise<JobTypeMap[T]["result"]> {
+  const processor: ProcessorRegistry[T] = processors[data.type];
+  return processor.run(data, context);
+}
+
+const isJobType = (name: string): name is JobType => (JOB_TYPES as readonly string[]).includes(name);
 
 /**
- * Runs the queue's jobs with bounded concurrency. `close()` is the graceful stop (SIGTERM): a running
- * reindex finishes its current batch, checkpoints it, gives the job back to the queue (delayed, not
- * failed, no attempt spent) and the worker exits; the next worker resumes from the checkpoint.
+ * Runs the queue's jobs with bounded concurrency, each by the processor registered for its type.
+ * `close()` is the graceful stop (SIGTERM): a running job finishes its current batch, checkpoints it,
+ * goes back to the queue (delayed, not failed, no attempt spent) and the worker exits; the next worker
+ * resumes from the checkpoint.
  */
 export class JobWorker {
   readonly #options: JobWorkerOptions;
-  readonly #worker: Worker<JobData, ReindexResult>;
+  readonly #worker: Worker<JobData, JobResult>;
+  readonly #queue: JobQueue;
+  readonly #processors: ProcessorRegistry;
   readonly #embedders = new Map<string, Promise<Embedder>>();
   #stopping = false;
 
@@ -54,7 +67,22 @@ export class JobWorker {
     const lockMs = options.lockMs ?? 30_000;
     if (!Number.isInteger(lockMs) || lockMs < 1000) throw new RangeError(`job lock must be at least 1000 ms, got ${lockMs}`);
     this.#options = options;
-    this.#worker = new Worker<JobData, ReindexResult>(options.queueName, (job, token) => this.#process(job, token), {
+    this.#queue = new JobQueue({
+      connection: options.connection,
+      name: options.queueName,
+      ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
+      ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
+    });
+    this.#processors = createProcessors({
+      gateway: options.gateway,
+      redis: options.connection,
+      queue: this.#queue,
+      embedder: (version) => this.#embedder(version),
+      batchSize: options.batchSize ?? 500,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      swapGraceMs: options.swapGraceMs,
+    });
+    this.#worker = new Worker<JobData, JobResult>(options.queueName, (job, token) => this.#process(job, token), {
       connection: options.connection,
       concurrency,
       lockDuration: lockMs,
@@ -62,8 +90,17 @@ export class JobWorker {
       maxStalledCount: options.maxStalledCount ?? 5,
       autorun: options.autorun ?? true,
     });
-    this.#worker.on("failed", (job, err) => options.logger.error({ err, job: job?.id, attempts: job?.attemptsMade }, `job ${job?.id ?? "?"} failed: ${err.message}`));
-    this.#worker.on("completed", (job) => options.logger.info({ job: job.id, result: job.returnvalue }, `job ${job.id ?? "?"} completed`));
+    const seconds = (job: Job) => Math.max(0, ((job.finishedOn ?? Date.now()) - (job.processedOn ?? job.timestamp)) / 1000);
+    this.#worker.on("failed", (job, err) => {
+      options.logger.error({ err, job: job?.id, type: job?.name, attempts: job?.attemptsMade }, `job ${job?.id ?? "?"} failed: ${err.message}`);
+      // Only a failure for good counts: attempts spent, or a job that cannot succeed (a retried one is not failed yet).
+      const final = err instanceof UnrecoverableError || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
+      if (job && final) options.onFinished?.(job.name, "failed", seconds(job));
+    });
+    this.#worker.on("completed", (job) => {
+      options.logger.info({ job: job.id, type: job.name, result: job.returnvalue }, `job ${job.id ?? "?"} completed`);
+      options.onFinished?.(job.name, "completed", seconds(job));
+    });
     this.#worker.on("error", (err) => options.logger.warn({ err }, "worker error"));
   }
 
@@ -76,61 +113,38 @@ export class JobWorker {
   async close(): Promise<void> {
     this.#stopping = true;
     await this.#worker.close();
+    await this.#queue.close();
     for (const loading of this.#embedders.values()) {
       const embedder = await loading.catch(() => null);
       embedder?.dispose();
     }
   }
 
-  async #process(job: Job<JobData, ReindexResult>, token: string | undefined): Promise<ReindexResult> {
-    if (job.name !== "reindex") throw new UnrecoverableError(`unknown job type "${job.name}"`);
-    const { alias, modelVersion } = job.data;
-    const log = this.#options.logger.child({ job: job.id, alias, modelVersion });
-    const lock = new ReindexLock(this.#options.connection, alias, job.id ?? "", LOCK_TTL_MS);
-    let embedder: Embedder;
+  async #process(job: Job<JobData, JobResult>, token: string | undefined): Promise<JobResult> {
+    const type = job.data.type;
+    if (job.name !== type || !isJobType(type)) throw new UnrecoverableError(`unknown job type "${job.name}"`);
+    const log = this.#options.logger.child({ job: job.id, type });
+    const context: JobContext<typeof type> = {
+      id: job.id ?? "",
+      checkpoint: job.data.checkpoint as CheckpointOf<typeof type> | undefined,
+      save: async (checkpoint) => {
+        await job.updateData({ ...job.data, checkpoint } as JobData);
+      },
+      progress: async (progress) => {
+        await job.updateProgress(progress);
+      },
+      shouldStop: () => this.#stopping,
+      log,
+    };
     try {
-      embedder = await this.#embedder(modelVersion);
-      await lock.acquire();
+      return await dispatch(this.#processors, job.data, context);
     } catch (err) {
-      if (err instanceof ModelError || err instanceof ReindexRunningError) throw new UnrecoverableError(err.message);
-      throw err;
-    }
-    log.info({ resumeFrom: job.data.checkpoint ?? null }, job.data.checkpoint ? "resuming reindex" : "starting reindex");
-    try {
-      const result = await runReindex(
-        this.#options.gateway,
-        {
-          alias,
-          embedder,
-          ...(this.#options.batchSize ? { batchSize: this.#options.batchSize } : {}),
-          ...(this.#options.timeoutMs ? { timeoutMs: this.#options.timeoutMs } : {}),
-          ...(this.#options.swapGraceMs === undefined ? {} : { swapGraceMs: this.#options.swapGraceMs }),
-        },
-        job.data.checkpoint,
-        {
-          save: async (checkpoint) => {
-            await job.updateData({ ...job.data, checkpoint });
-          },
-          progress: async (progress) => {
-            await job.updateProgress(progress);
-          },
-          shouldStop: () => this.#stopping,
-          afterBatch: () => lock.renew(),
-          // `serve` switches its query embedder to the new index's version on this, within the swap grace.
-          afterSwap: (target) =>
-            announceAliasSwap(this.#options.connection, { alias, index: target }).catch((err: unknown) => log.warn({ err }, "could not announce the alias swap; serve follows at its next check")),
-        },
-      );
-      await lock.release();
-      return result;
-    } catch (err) {
-      if (err instanceof ReindexInterrupted) {
+      if (err instanceof JobInterrupted) {
         log.info(err.message);
-        // Back to the queue without spending an attempt; the lock stays ours for the resumed run.
+        // Back to the queue without spending an attempt.
         await job.moveToDelayed(Date.now(), token);
         throw new DelayedError(err.message);
       }
-      await lock.release().catch(() => undefined);
       if (err instanceof ReindexError) throw new UnrecoverableError(err.message);
       throw err;
     }

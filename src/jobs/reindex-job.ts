@@ -1,16 +1,13 @@
 import { type ProductEmbedder } from "../indexing";
 import { type OpenSearchGateway } from "../opensearch";
 import { BatchWriter } from "./batch-writer";
+import { pruneDeleted } from "./deleted-documents";
 import { DocumentScan } from "./document-scan";
 import { ReindexError } from "./job-errors";
+import { JobInterrupted } from "./job-processor";
 import { type JobProgress, type ReindexCheckpoint, type ReindexResult } from "./job-types";
 import { sleep } from "./opensearch-backoff";
 import { countDocuments, createVersionedIndex, liveIndex, nextVersionedIndex, notOnVersion, refreshIndex, swapAlias } from "./versioned-indexes";
-
-/** Thrown between two checkpointed batches when the worker is asked to stop; the job resumes later. */
-export class ReindexInterrupted extends Error {
-  override readonly name = "ReindexInterrupted";
-}
 
 export interface ReindexOptions {
   /** The alias rebuilt (the products alias). */
@@ -33,7 +30,7 @@ export interface ReindexHooks {
   /** Persists the checkpoint; the job continues only once it is stored. */
   save(checkpoint: ReindexCheckpoint): Promise<void>;
   progress?(progress: JobProgress): Promise<void>;
-  /** Asked after each checkpoint; true makes the run throw {@link ReindexInterrupted}. */
+  /** Asked after each checkpoint; true makes the run throw {@link JobInterrupted}. */
   shouldStop?(): boolean;
   /** Called after each checkpoint (the lock renews itself here). */
   afterBatch?(): Promise<void>;
@@ -48,7 +45,8 @@ export interface ReindexHooks {
  *    under the same ids, then checkpointed (cursor and counts);
  * 2. catch-up — documents of the live index stamped `indexed_at` ≥ the copy's start (less a clock slack)
  *    are re-embedded and written again, pass after pass until one finds nothing;
- * 3. verify — same document count as the live index, and no document without the target model version;
+ * 3. verify — documents deleted from the live index since they were copied are deleted from the target;
+ *    then the same document count as the live index, and no document without the target model version;
  * 4. swap — the alias moves in one `_aliases` request; the old index stays for rollback;
  * 5. final catch-up — writes that reached the old index between the last pass and the swap.
  *
@@ -72,7 +70,7 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
     await hooks.save(next);
     await hooks.progress?.({ phase: next.phase, done: next.copied + next.caughtUp, total: Math.max(next.total, next.copied + next.caughtUp) });
     await hooks.afterBatch?.();
-    if (hooks.shouldStop?.()) throw new ReindexInterrupted(`reindex of ${options.alias} stopped at ${next.phase} after ${next.after ?? "the start"}`);
+    if (hooks.shouldStop?.()) throw new JobInterrupted(`reindex of ${options.alias} stopped at ${next.phase} after ${next.after ?? "the start"}`);
   };
 
   /** One scan of the source from the checkpoint's cursor; resolves with the documents written. */
@@ -83,7 +81,7 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
       for (;;) {
         const page = await reader.page(checkpoint.after);
         if (page.documents.length === 0) break;
-        const n = await writer.write(page.documents, counter === "caughtUp");
+        const { written: n } = await writer.write(page.documents, counter === "caughtUp" ? "copied" : "none");
         written += n;
         await commit({ ...checkpoint, after: page.last, [counter]: checkpoint[counter] + n });
       }
@@ -117,6 +115,9 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
         break;
       }
       case "verify": {
+        // Deletes that reached the source during the copy (the PIT still showed those documents) or the catch-up.
+        const pruned = await pruneDeleted(gateway, { source: checkpoint.source, target: checkpoint.target, batchSize, timeoutMs });
+        if (pruned > 0) checkpoint = { ...checkpoint, deleted: (checkpoint.deleted ?? 0) + pruned };
         const problem = await verify(gateway, checkpoint.source, checkpoint.target, version);
         if (problem === null) {
           await commit({ ...checkpoint, phase: "swap" });
@@ -161,6 +162,7 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
     documents,
     copied: checkpoint.copied,
     caughtUp: checkpoint.caughtUp,
+    deleted: checkpoint.deleted ?? 0,
     seconds,
     // This run's own rate: a resumed run started from the checkpoint's counts.
     docsPerSecond: seconds > 0 ? Math.round(((checkpoint.copied + checkpoint.caughtUp - (start ? start.copied + start.caughtUp : 0)) / seconds) * 10) / 10 : 0,
@@ -194,7 +196,7 @@ async function reembedStrays(gateway: OpenSearchGateway, target: string, writer:
     for (;;) {
       const page = await reader.page(after);
       if (page.documents.length === 0) break;
-      written += await writer.write(page.documents, false);
+      written += (await writer.write(page.documents)).written;
       after = page.last;
     }
   } finally {
@@ -218,7 +220,7 @@ async function verify(gateway: OpenSearchGateway, source: string, target: string
   if (stale > 0) return { message: `verification failed: ${stale} documents of ${target} are not on model version ${version}`, retry: false };
   if (sourceCount !== targetCount) {
     return {
-      message: `verification failed: ${target} holds ${targetCount} documents, ${source} holds ${sourceCount} (deletes during a reindex are not carried over)`,
+      message: `verification failed: ${target} holds ${targetCount} documents, ${source} holds ${sourceCount}`,
       retry: sourceCount > targetCount,
     };
   }

@@ -83,3 +83,21 @@ export async function countDocuments(gateway: OpenSearchGateway, index: string, 
   const response = await gateway.request<{ count: number }>("POST", `/${encodeURIComponent(index)}/_count`, query ? { query } : undefined, { timeoutMs, retries: 1 });
   return response.body.count;
 }
+
+/** `_meta.model_version` of the index (written by a reindex), else the single `model_version` its documents carry, else null. */
+export async function indexModelVersion(gateway: OpenSearchGateway, index: string, timeoutMs = 10_000): Promise<string | null> {
+  const mapping = await gateway.request<Record<string, { mappings?: { _meta?: { model_version?: unknown } } }>>("GET", `/${encodeURIComponent(index)}/_mapping`, undefined, {
+    timeoutMs,
+    retries: 1,
+  });
+  const meta = mapping.body[index]?.mappings?._meta?.model_version;
+  if (typeof meta === "string") return meta;
+  const response = await gateway.request<{ aggregations?: { versions?: { buckets?: { key: string }[] } } }>(
+    "POST",
+    `/${encodeURIComponent(index)}/_search`,
+    { size: 0, track_total_hits: false, aggs: { versions: { terms: { field: "model_version", size: 2 } } } },
+    { timeoutMs, retries: 1 },
+  );
+  const buckets = response.body.aggregations?.versions?.buckets ?? [];
+  return buckets.length === 1 && buckets[0] ? buckets[0].key : null;
+}

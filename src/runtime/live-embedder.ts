@@ -1,8 +1,8 @@
 import { type Redis } from "ioredis";
 import { type Logger } from "pino";
 import { type Product } from "../indexing";
-import { ALIAS_SWAP_CHANNEL, announcedAlias } from "../jobs";
-import { EMBEDDINGS_KIND, loadEmbedder, modelVersionDir } from "../model";
+import { ALIAS_SWAP_CHANNEL, announcedAlias, indexModelVersion } from "../jobs";
+import { EMBEDDINGS_KIND, loadEmbedder, modelVersionDir, type EmbedderOptions } from "../model";
 import { indexesBehindAlias, type OpenSearchGateway } from "../opensearch";
 import { type ServingEmbedder } from "./served-models";
 
@@ -17,6 +17,8 @@ export interface LiveEmbedderOptions {
   promoted: () => ServingEmbedder | null;
   /** Loads an embedding model version by number. @defaultValue `loadEmbedder` of `MODELS_DIR/embeddings/VERSION` */
   load?: (version: string) => Promise<ServingEmbedder>;
+  /** How the default `load` loads a version (e.g. with product embedding threads). @defaultValue {} */
+  embedderOptions?: EmbedderOptions;
   /** How often the alias is re-read. @defaultValue 5000 */
   refreshMs?: number;
   /** A connection to duplicate for the swap announcements (ALIAS_SWAP_CHANNEL). @defaultValue none: periodic checks only */
@@ -61,7 +63,7 @@ export class LiveEmbedder {
     if (!Number.isInteger(refreshMs) || refreshMs < 100) throw new RangeError(`live index refresh must be an integer of at least 100 ms, got ${refreshMs}`);
     if (options.alias.trim() === "") throw new RangeError("live embedder needs the products alias");
     this.#options = { ...options, refreshMs };
-    this.#load = options.load ?? ((version) => loadEmbedder(modelVersionDir(options.modelsDir, EMBEDDINGS_KIND, version)));
+    this.#load = options.load ?? ((version) => loadEmbedder(modelVersionDir(options.modelsDir, EMBEDDINGS_KIND, version), options.embedderOptions));
   }
 
   /** The embedder to use now, bound to the live index; the promoted one (on the alias) while the version is unknown. */
@@ -139,7 +141,7 @@ export class LiveEmbedder {
     }
     // Only an index whose version is unknown is looked at again: a known one does not change (writes follow it).
     if (state && state.index === index && state.version !== null) return;
-    const version = await versionOf(gateway, index);
+    const version = await indexModelVersion(gateway, index);
     if (state && state.index === index && state.version === version) return;
     const promoted = this.#options.promoted();
     const loaded = version === null || promoted?.version === version ? null : await this.#load(version);
@@ -152,24 +154,6 @@ export class LiveEmbedder {
     this.#state = next;
     if (previous && previous !== next?.loaded && previous.dispose) setTimeout(() => previous.dispose?.(), RELEASE_AFTER_MS).unref();
   }
-}
-
-/** `_meta.model_version` of the index, else the single `model_version` its documents carry, else null. */
-async function versionOf(gateway: OpenSearchGateway, index: string): Promise<string | null> {
-  const mapping = await gateway.request<Record<string, { mappings?: { _meta?: { model_version?: unknown } } }>>("GET", `/${encodeURIComponent(index)}/_mapping`, undefined, {
-    timeoutMs: 10_000,
-    retries: 1,
-  });
-  const meta = mapping.body[index]?.mappings?._meta?.model_version;
-  if (typeof meta === "string") return meta;
-  const response = await gateway.request<{ aggregations?: { versions?: { buckets?: { key: string }[] } } }>(
-    "POST",
-    `/${encodeURIComponent(index)}/_search`,
-    { size: 0, track_total_hits: false, aggs: { versions: { terms: { field: "model_version", size: 2 } } } },
-    { timeoutMs: 10_000, retries: 1 },
-  );
-  const buckets = response.body.aggregations?.versions?.buckets ?? [];
-  return buckets.length === 1 && buckets[0] ? buckets[0].key : null;
 }
 
 /** A model bound to the concrete index whose vectors it made: searches go to that index, not the alias. */

@@ -11,7 +11,7 @@ import { ActiveModels } from "../../src/runtime";
 import { runRelevance } from "../utils/run-relevance";
 import { startTestSidecar } from "../utils/sidecar-harness";
 import { testOpenSearchUrl, testRedisUrl, TEST_API_KEYS } from "../utils/services";
-import { products, twoModelVersions, type TwoVersions } from "./reindex-fixtures";
+import { products, reindexResult, twoModelVersions, type TwoVersions } from "./reindex-fixtures";
 
 const admin = { "x-api-key": TEST_API_KEYS.admin };
 
@@ -78,7 +78,7 @@ describe("/v1/jobs and relevance jobs on a real OpenSearch and Redis", function 
       const view = await untilFinished(sidecar, id, 120_000);
       assert.equal(view.state, "completed", view.failure ?? "");
       assert.deepEqual(view.progress, { phase: "done", done: 120, total: 120 });
-      assert.equal(view.result?.documents, 120);
+      assert.equal(reindexResult(view)?.documents, 120);
       assert.ok(view.started_at && view.finished_at && view.finished_at >= view.started_at);
     } finally {
       await worker.close();
@@ -104,7 +104,7 @@ describe("/v1/jobs and relevance jobs on a real OpenSearch and Redis", function 
     assert.equal(watched.code, 0, watched.stderr);
     const job = JSON.parse(watched.stdout.trim().split("\n").pop() ?? "") as JobView;
     assert.equal(job.state, "completed");
-    assert.equal(job.result?.documents, 120);
+    assert.equal(reindexResult(job)?.documents, 120);
   });
 
   it("records a job whose attempts are spent in the dead letters with its reason; /metrics shows the queue depth, durations and failures", async () => {

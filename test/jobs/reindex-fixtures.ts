@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Redis } from "ioredis";
 import { EnrichService, type ProductEmbedder } from "../../src/indexing";
-import { reindexLockKey, type JobQueue, type JobView } from "../../src/jobs";
+import { reindexLockKey, type JobQueue, type JobView, type ReindexResult } from "../../src/jobs";
 import { EMBEDDINGS_KIND, loadEmbedder, modelVersionDir, type Embedder } from "../../src/model";
 import { deleteIndexes, OpenSearchGateway, setupIndexes } from "../../src/opensearch";
 import { randomName, testOpenSearchUrl } from "../utils/services";
@@ -98,4 +98,10 @@ export class TestCatalog {
     if (redis) await redis.del(reindexLockKey(this.aliases.products));
     await this.gateway.close();
   }
+}
+
+/** A reindex job's result (the view's result is typed as any job type's). */
+export function reindexResult(view: JobView): ReindexResult | null {
+  if (view.type !== "reindex") throw new Error(`job ${view.id} is a ${view.type}, not a reindex`);
+  return view.result as ReindexResult | null;
 }

@@ -6,7 +6,7 @@ import { projectRoot } from "../../src/config";
 import { connectQueueRedis, JobQueue, type JobView } from "../../src/jobs";
 import { indexesBehindAlias, versionedIndexName } from "../../src/opensearch";
 import { testOpenSearchUrl, testRedisUrl } from "../utils/services";
-import { products, TestCatalog, twoModelVersions, type TwoVersions } from "./reindex-fixtures";
+import { products, reindexResult, TestCatalog, twoModelVersions, type TwoVersions } from "./reindex-fixtures";
 
 /** Catalog size of the crash test; the issue asks for ≥ 20,000 (REINDEX_TEST_DOCS makes it smaller on a slow machine). */
 const DOCS = Number(process.env.REINDEX_TEST_DOCS || 20_000);
@@ -100,7 +100,7 @@ describe(`reindex of ${DOCS} documents survives a killed and a stopped worker`, 
 
       const alias = catalog.aliases.products;
       const target = versionedIndexName(alias, 2);
-      assert.equal(done.result?.copied, DOCS, "every document copied once by the checkpointed count: none skipped, none counted twice");
+      assert.equal(reindexResult(done)?.copied, DOCS, "every document copied once by the checkpointed count: none skipped, none counted twice");
       assert.deepEqual(await indexesBehindAlias(catalog.gateway, alias), [target]);
       assert.equal(await catalog.count(target), DOCS);
       assert.equal(await catalog.notOn(target, models.v2), 0);

@@ -15,7 +15,7 @@ import {
 import { EnrichService } from "../../src/indexing";
 import { indexesBehindAlias, versionedIndexName } from "../../src/opensearch";
 import { testRedisUrl } from "../utils/services";
-import { products, TestCatalog, twoModelVersions, waitForJob, type TwoVersions } from "./reindex-fixtures";
+import { products, reindexResult, TestCatalog, twoModelVersions, waitForJob, type TwoVersions } from "./reindex-fixtures";
 
 describe("reindex job on a real OpenSearch and Redis", function () {
   this.timeout(180_000);
@@ -51,7 +51,7 @@ describe("reindex job on a real OpenSearch and Redis", function () {
 
       const view = await waitForJob(queue, first.id, 120_000, 200);
       assert.equal(view.state, "completed", view.failure ?? "");
-      assert.equal(view.result?.documents, 300);
+      assert.equal(reindexResult(view)?.documents, 300);
       assert.deepEqual(view.progress, { phase: "done", done: 300, total: 300 });
       assert.deepEqual(await indexesBehindAlias(catalog.gateway, alias), [newIndex]);
       assert.equal(await catalog.count(newIndex), 300);

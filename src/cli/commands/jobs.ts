@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { loadConfig } from "../../config";
-import { connectQueueRedis, JobQueue, type JobView } from "../../jobs";
+import { openJobQueue, type JobQueue, type JobView } from "../../jobs";
 import { note, positiveInt, printSummary, progressBar } from "../output";
 
 interface JobsFlags {
@@ -16,7 +16,7 @@ const FINISHED = new Set(["completed", "failed"]);
 function line(job: JobView): string {
   const progress = job.progress ? `${job.progress.phase} ${job.progress.done}/${job.progress.total}` : "-";
   const failure = job.failure ? `  ${job.failure}` : "";
-  return `${job.id}\t${job.type}\t${job.state}\t${job.alias}\t${job.model_version}\t${progress}\t${job.created_at}${failure}`;
+  return `${job.id}\t${job.type}\t${job.state}\t${job.alias}\t${job.model_version ?? "-"}\t${progress}\t${job.created_at}${failure}`;
 }
 
 /** Follows one job until it completes or fails: a progress bar on a TTY, phase changes on stderr otherwise. */
@@ -57,8 +57,8 @@ export function jobsCommand(): Command {
     .action(async (id: string | undefined, flags: JobsFlags) => {
       if (flags.watch && !id) throw new Error("--watch needs a job id");
       const config = loadConfig();
-      const connection = connectQueueRedis(config.redisUrl);
-      const queue = new JobQueue({ connection, name: config.jobsQueue });
+      const opened = openJobQueue(config);
+      const queue = opened.queue;
       try {
         if (id) {
           const view = flags.watch ? await watch(queue, id) : await queue.get(id);
@@ -72,8 +72,7 @@ export function jobsCommand(): Command {
         for (const job of jobs) note(line(job));
         printSummary({ jobs });
       } finally {
-        await queue.close();
-        connection.disconnect();
+        await opened.close();
       }
     });
 }

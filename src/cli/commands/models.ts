@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { envDefault, loadConfig, readConnectionSettings } from "../../config";
-import { connectQueueRedis, followEmbeddingsPromotion, JobQueue, type PromotionFollowUp } from "../../jobs";
+import { followEmbeddingsPromotion, openJobQueue, profileRebuildTarget, type PromotionFollowUp } from "../../jobs";
 import { EMBEDDINGS_KIND, listModels, promoteModel } from "../../model";
 import { gatewayFromConfig } from "../../opensearch";
 import { note, printSummary } from "../output";
@@ -18,13 +18,11 @@ interface ModelsFlags {
 async function followPromotion(modelsDir: string, version: string): Promise<PromotionFollowUp> {
   const config = loadConfig({ modelsDir });
   const gateway = gatewayFromConfig(config);
-  const connection = connectQueueRedis(config.redisUrl);
-  const queue = new JobQueue({ connection, name: config.jobsQueue, attempts: config.jobsAttempts, backoffMs: config.jobsBackoffMs });
+  const opened = openJobQueue(config);
   try {
-    return await followEmbeddingsPromotion({ gateway, alias: config.productsAlias, version, queue, announce: connection });
+    return await followEmbeddingsPromotion({ gateway, alias: config.productsAlias, version, queue: opened.queue, announce: opened.connection, profiles: profileRebuildTarget(config) });
   } finally {
-    await queue.close();
-    connection.disconnect();
+    await opened.close();
     await gateway.close();
   }
 }
@@ -80,10 +78,13 @@ export function modelsCommand(): Command {
       } catch (err) {
         throw new Error(`${name} ${version} is promoted, but the products index could not follow: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
-      if (followUp.action === "rolled-back") note(`${name}: active version is now ${version}; products alias swapped back from ${followUp.from} to ${followUp.to} in ${followUp.ms} ms`);
-      else if (followUp.action === "reindex") note(`${name}: active version is now ${version}; reindex job ${followUp.job.id} ${followUp.job.created ? "enqueued" : "already queued"} (relevance worker runs it; relevance jobs ${followUp.job.id} shows it)`);
+      if (followUp.action === "rolled-back") {
+        note(`${name}: active version is now ${version}; products alias swapped back from ${followUp.from} to ${followUp.to} in ${followUp.ms} ms; rebuild-profiles job ${followUp.profilesJob?.id ?? "-"} enqueued`);
+      } else if (followUp.action === "reindex") {
+        note(`${name}: active version is now ${version}; reindex job ${followUp.job.id} ${followUp.job.created ? "enqueued" : "already queued"}, rebuild-profiles follows its swap (relevance worker runs them; relevance jobs ${followUp.job.id} shows it)`);
+      }
       else note(`${name}: active version is now ${version}; ${followUp.reason}`);
-      printSummary({ name, version, promoted: true, index: followUp.action, ...(followUp.action === "reindex" ? { job: followUp.job.id } : {}), ...(followUp.action === "rolled-back" ? { index_now: followUp.to } : {}) });
+      printSummary({ name, version, promoted: true, index: followUp.action, ...(followUp.action === "reindex" ? { job: followUp.job.id } : {}), ...(followUp.action === "rolled-back" ? { index_now: followUp.to, profiles_job: followUp.profilesJob?.id ?? null } : {}) });
     });
   return models;
 }
