@@ -1,6 +1,7 @@
 import { readLines } from "../events";
 import { type JudgmentSet } from "../eval";
 import { queryKey } from "../model/query-key";
+import { type SyntheticRows } from "./rerank-list-file";
 
 /** One query to ask the sidecar for candidates, with the grades that label them. */
 export interface RerankExample {
@@ -32,7 +33,9 @@ export function examplesFromJudgments(set: JudgmentSet): RerankExample[] {
 export const POSITIVE_EVENT_GRADES: Readonly<Record<string, number>> = Object.freeze({ click: 1, add_to_cart: 2, purchase: 3 });
 
 export interface EventExamplesOptions {
-  /** Keep events marked `"synthetic": true`. @defaultValue true */
+  /** Events marked `"synthetic": true`: kept, left out, or the only ones read. Wins over `includeSynthetic`. @defaultValue "include" */
+  synthetic?: SyntheticRows;
+  /** Older spelling: false is `synthetic: "exclude"`. @defaultValue true */
   includeSynthetic?: boolean;
 }
 
@@ -45,8 +48,10 @@ export interface EventExamplesSummary {
   unattributed: number;
   /** Lines that are not a usable event (bad JSON, no user, no timestamp, unknown type). */
   skipped: number;
-  /** Lines left out by `includeSynthetic: false`. */
+  /** Synthetic lines left out (`synthetic: "exclude"`). */
   synthetic: number;
+  /** Real (not synthetic) lines left out (`synthetic: "only"`). */
+  real: number;
 }
 
 interface Search {
@@ -81,8 +86,8 @@ const text = (value: unknown): string | undefined => (typeof value === "string" 
  * candidate is a negative: the file has no impressions, so "skipped" means "retrieved and not chosen".
  */
 export async function examplesFromEvents(path: string, options: EventExamplesOptions = {}): Promise<{ examples: RerankExample[]; summary: EventExamplesSummary }> {
-  const includeSynthetic = options.includeSynthetic ?? true;
-  const summary: EventExamplesSummary = { lines: 0, searches: 0, positives: 0, unattributed: 0, skipped: 0, synthetic: 0 };
+  const mode: SyntheticRows = options.synthetic ?? (options.includeSynthetic === false ? "exclude" : "include");
+  const summary: EventExamplesSummary = { lines: 0, searches: 0, positives: 0, unattributed: 0, skipped: 0, synthetic: 0, real: 0 };
   // (user, session) → its searches and positives, in file order (sorted by time below).
   const sessions = new Map<string, { userId: string; searches: Search[]; positives: Positive[] }>();
   for await (const line of readLines(path)) {
@@ -97,8 +102,12 @@ export async function examplesFromEvents(path: string, options: EventExamplesOpt
       summary.skipped += 1;
       continue;
     }
-    if (event.synthetic === true && !includeSynthetic) {
+    if (event.synthetic === true && mode === "exclude") {
       summary.synthetic += 1;
+      continue;
+    }
+    if (event.synthetic !== true && mode === "only") {
+      summary.real += 1;
       continue;
     }
     const userId = text(event.user_id);

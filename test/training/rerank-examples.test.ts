@@ -38,7 +38,7 @@ describe("re-ranker training examples", () => {
     const path = join(dir, "events.ndjson.gz");
     await writeFile(path, gzipSync(EVENTS.map((e) => JSON.stringify(e)).join("\n") + "\nnot json\n"));
     const { examples, summary } = await examplesFromEvents(path);
-    assert.deepEqual(summary, { lines: 12, searches: 4, positives: 6, unattributed: 1, skipped: 1, synthetic: 0 });
+    assert.deepEqual(summary, { lines: 12, searches: 4, positives: 6, unattributed: 1, skipped: 1, synthetic: 0, real: 0 });
     const byQuery = new Map(examples.map((e) => [e.query, e]));
     assert.deepEqual([...byQuery.keys()].sort(), ["Halo Reach", "gears", "kinect", "madden"]);
     const halo = byQuery.get("Halo Reach");
@@ -58,6 +58,19 @@ describe("re-ranker training examples", () => {
     const { examples, summary } = await examplesFromEvents(path, { includeSynthetic: false });
     assert.equal(summary.synthetic, 2);
     assert.equal(examples.some((e) => e.query === "kinect"), false);
+    const excluded = await examplesFromEvents(path, { synthetic: "exclude" });
+    assert.deepEqual(excluded.examples, examples);
+  });
+
+  it("trains on synthetic events only when asked (--synthetic only), and keeps both by default", async () => {
+    const path = join(dir, "events.ndjson");
+    await writeFile(path, EVENTS.map((e) => JSON.stringify(e)).join("\n"));
+    const only = await examplesFromEvents(path, { synthetic: "only" });
+    assert.deepEqual(only.examples.map((e) => [e.query, e.userId, [...e.grades]]), [["kinect", "u4", [["kinect-1", 1]]]]);
+    assert.equal(only.summary.real, EVENTS.length - 2);
+    assert.equal(only.summary.synthetic, 0);
+    const all = await examplesFromEvents(path);
+    assert.ok(all.examples.some((e) => e.query === "kinect") && all.examples.some((e) => e.query === "madden"));
   });
 
   it("makes one example per (query, user) judgment group, searched as that user", () => {

@@ -3,7 +3,7 @@ import { EMBEDDINGS_KIND, INFERENCE_BACKENDS, RERANKER_KIND, type BackendSelecti
 import { envDefault, readConnectionSettings } from "../../config";
 import { SidecarClient } from "../../client";
 import { JUDGMENT_FORMATS, type JudgmentFormat } from "../../eval";
-import { trainEmbeddingsModel, trainRerankerModel } from "../../training";
+import { trainEmbeddingsModel, trainRerankerModel, type SyntheticRows } from "../../training";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
 import { note, positiveInt, printSummary, progressBar } from "../output";
 
@@ -109,7 +109,7 @@ interface TrainRerankerFlags {
   seed: number;
   out?: string;
   promote?: boolean;
-  synthetic: boolean;
+  synthetic: SyntheticRows;
   excludeLabelItems: boolean;
   backend: InferenceBackendPreference;
   sidecarUrl?: string;
@@ -128,10 +128,10 @@ async function trainRerankerAction(flags: TrainRerankerFlags): Promise<void> {
     ...(flags.judgments ? { judgments: flags.judgments } : {}),
     ...(flags.format ? { judgmentsFormat: flags.format } : {}),
     ...(flags.events ? { events: flags.events } : {}),
-    ...(flags.lists ? { lists: flags.lists, syntheticRows: flags.synthetic ? "include" : "exclude" } : {}),
+    ...(flags.lists ? { lists: flags.lists, syntheticRows: flags.synthetic } : {}),
     ...(flags.saveLists ? { saveLists: flags.saveLists } : {}),
     ...(flags.maxLists !== undefined ? { maxLists: flags.maxLists } : {}),
-    includeSynthetic: flags.synthetic,
+    synthetic: flags.synthetic,
     excludeLabelItems: flags.excludeLabelItems,
     pipeline: flags.pipeline,
     concurrency: flags.concurrency,
@@ -151,7 +151,7 @@ async function trainRerankerAction(flags: TrainRerankerFlags): Promise<void> {
       const events = read.events;
       note(
         `examples: ${read.judgmentGroups} judgment groups, ${read.eventExamples} searches with a click from events` +
-          (events ? ` (${events.lines} lines: ${events.searches} searches, ${events.positives} positives, ${events.unattributed} unattributed, ${events.skipped} skipped, ${events.synthetic} synthetic left out)` : "") +
+          (events ? ` (${events.lines} lines: ${events.searches} searches, ${events.positives} positives, ${events.unattributed} unattributed, ${events.skipped} skipped, ${events.synthetic} synthetic and ${events.real} real left out)` : "") +
           `; asking for candidates of ${read.used}`,
       );
       fetching = progressBar("candidates", read.used);
@@ -226,14 +226,16 @@ export function trainCommand(): Command {
     .option("--seed <n>", "random seed (sample, split, initialization, shuffling)", nonNegativeInt("--seed"), 42)
     .option("--out <dir>", `models folder ${envDefault("MODELS_DIR")}`)
     .option("--promote", "make the new version the active one (serve loads it at start and on SIGHUP)")
-    .option("--include-synthetic", "train on events marked synthetic too (the default)")
-    .option("--exclude-synthetic", "leave out events marked synthetic")
+    .addOption(new Option("--synthetic <mode>", "events (and lists-file rows) marked synthetic: include them, exclude them, or train on them only").choices(["include", "exclude", "only"]))
+    .option("--include-synthetic", "same as --synthetic include (the default)")
+    .option("--exclude-synthetic", "same as --synthetic exclude")
     .addOption(new Option("--backend <name>", "TensorFlow.js backend for training").choices(["auto", ...INFERENCE_BACKENDS]).default("auto"))
     .option("--no-exclude-label-items", "keep an event example's clicked items in its history before the search (as_of alone keeps the click itself out)")
     .option("--sidecar-url <url>", "sidecar URL (env SIDECAR_URL)")
-    .action((flags: Omit<TrainRerankerFlags, "synthetic"> & { includeSynthetic?: boolean; excludeSynthetic?: boolean }) => {
-      if (flags.includeSynthetic && flags.excludeSynthetic) throw new Error("--include-synthetic and --exclude-synthetic contradict each other");
-      return trainRerankerAction({ ...flags, synthetic: !flags.excludeSynthetic });
+    .action((flags: Omit<TrainRerankerFlags, "synthetic"> & { synthetic?: SyntheticRows; includeSynthetic?: boolean; excludeSynthetic?: boolean }) => {
+      const asked = [flags.synthetic, flags.includeSynthetic ? "include" : undefined, flags.excludeSynthetic ? "exclude" : undefined].filter((m) => m !== undefined);
+      if (new Set(asked).size > 1) throw new Error(`--synthetic, --include-synthetic and --exclude-synthetic contradict each other (${asked.join(" vs ")})`);
+      return trainRerankerAction({ ...flags, synthetic: (asked[0] ?? "include") as SyntheticRows });
     });
   return train;
 }
