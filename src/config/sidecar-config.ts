@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { SHARED_FIELDS } from "./shared-settings";
 
@@ -98,6 +99,13 @@ const ConfigSchema = z.strictObject({
    * used alone and start-up fails when it is unavailable. @defaultValue "auto" (env INFERENCE_BACKEND)
    */
   inferenceBackend: z.enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"]).default("auto"),
+  /**
+   * Worker threads `serve` embeds index-time product batches on (8 or more products; queries and
+   * smaller batches stay on the event loop), so searches and `/healthz` keep answering while bulk
+   * writes are embedded; 0 embeds everything on the event loop.
+   * @defaultValue the cores less one, between 1 and 4 (env EMBEDDING_THREADS)
+   */
+  embeddingThreads: z.coerce.number().int().min(0).max(64).default(Math.max(1, Math.min(4, availableParallelism() - 1))),
   /** Keys and their scopes (env API_KEYS, `key:scope,...`). @defaultValue none: every caller has the anonymous scope */
   apiKeys: z
     .array(ApiKeySchema)
@@ -177,6 +185,7 @@ const ENV_KEYS = {
   MODELS_DIR: "modelsDir",
   EMBEDDING_DIMENSION: "embeddingDimension",
   INFERENCE_BACKEND: "inferenceBackend",
+  EMBEDDING_THREADS: "embeddingThreads",
   API_KEYS: "apiKeys",
   ANONYMOUS_SCOPE: "anonymousScope",
   PSEUDONYM_KEY: "pseudonymKey",

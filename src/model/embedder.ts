@@ -3,6 +3,7 @@ import { type Product } from "../indexing/product";
 import { ModelFailedError } from "./errors";
 import { FastTower } from "./fast-forward";
 import { readEmbeddingModel, type StoredEmbeddingModel } from "./model-store";
+import { type ProductEmbeddingPool } from "./product-embedding-pool";
 import { SpellCorrector, type SpellCorrectorOptions } from "./spell-corrector";
 import { TextFeaturizer, type SparseFeatures } from "./text-features";
 import { TfjsTwoTower, type TowerName } from "./two-tower";
@@ -35,6 +36,14 @@ export interface EmbedderOptions {
   chunkSize?: number;
   /** @defaultValue DEFAULT_SPELL_OPTIONS */
   spelling?: Partial<SpellCorrectorOptions>;
+  /**
+   * Worker threads for product batches of at least `pooledBatch` (js inference only, so vectors are
+   * those of the inline path); queries and small batches stay on the calling thread, where a thread
+   * hop would cost more than it saves. @defaultValue none: everything inline
+   */
+  pool?: ProductEmbeddingPool;
+  /** @defaultValue 8 */
+  pooledBatch?: number;
 }
 
 /** What `auto` means on the active backend: tfjs only on native TensorFlow, where it beats the JS loop. */
@@ -55,11 +64,14 @@ export class TwoTowerEmbedder implements Embedder {
   private readonly fast: Record<TowerName, FastTower>;
   private tfjsModel: TfjsTwoTower | null = null;
   private readonly chunkSize: number;
+  private readonly pooled: { pool: ProductEmbeddingPool; modelDir: string; minBatch: number } | null;
   private disposed = false;
 
+  /** `modelDir`: the folder `model` was read from, which worker threads read too (needed for `options.pool`). */
   constructor(
     readonly model: StoredEmbeddingModel,
     options: EmbedderOptions = {},
+    modelDir?: string,
   ) {
     this.name = model.manifest.name;
     this.version = model.manifest.version;
@@ -73,6 +85,10 @@ export class TwoTowerEmbedder implements Embedder {
     this.inference = resolveInferenceMode(options.inference);
     this.chunkSize = options.chunkSize ?? 32;
     if (!Number.isInteger(this.chunkSize) || this.chunkSize < 1) throw new Error(`chunkSize must be a positive integer, got ${this.chunkSize}`);
+    const minBatch = options.pooledBatch ?? 8;
+    if (!Number.isInteger(minBatch) || minBatch < 1) throw new Error(`pooledBatch must be a positive integer, got ${minBatch}`);
+    if (options.pool && modelDir === undefined) throw new Error("an embedder with worker threads needs the model folder the threads read");
+    this.pooled = options.pool && modelDir !== undefined && this.inference === "js" ? { pool: options.pool, modelDir, minBatch } : null;
   }
 
   embedQueries(texts: readonly string[]): Promise<Float32Array[]> {
@@ -80,6 +96,10 @@ export class TwoTowerEmbedder implements Embedder {
   }
 
   embedProducts(products: readonly Product[]): Promise<Float32Array[]> {
+    if (this.pooled && products.length >= this.pooled.minBatch) {
+      if (this.disposed) return Promise.reject(new ModelFailedError(`embedder ${this.name}@${this.version} was disposed`));
+      return this.pooled.pool.embed(this.pooled.modelDir, products, this.dimension);
+    }
     return this.embed(products, (product) => this.featurizer.productFeatures(product), "item");
   }
 
@@ -116,5 +136,5 @@ export class TwoTowerEmbedder implements Embedder {
 
 /** Loads one model version folder and returns a ready embedder. @throws ModelUnavailableError when the folder is not a valid model. */
 export async function loadEmbedder(modelDir: string, options: EmbedderOptions = {}): Promise<Embedder> {
-  return new TwoTowerEmbedder(await readEmbeddingModel(modelDir), options);
+  return new TwoTowerEmbedder(await readEmbeddingModel(modelDir), options, modelDir);
 }

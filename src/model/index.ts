@@ -1,6 +1,8 @@
 // Public surface of the embedding model: the sidecar loads an Embedder; the CLI trains, saves and promotes.
 export { loadEmbedder, resolveInferenceMode } from "./embedder";
 export type { Embedder, EmbedderOptions, InferenceMode } from "./embedder";
+export { ProductEmbeddingPool } from "./product-embedding-pool";
+export type { ProductEmbeddingPoolOptions } from "./product-embedding-pool";
 export { loadActiveEmbedder, listModels, promoteModel, activeVersion, activeModelDir, modelVersionDir, ACTIVE_FILE } from "./model-registry";
 export type { ModelListing } from "./model-registry";
 export { selectInferenceBackend, nodeBackendProbe, INFERENCE_BACKENDS } from "./backend";

@@ -9,5 +9,7 @@ export type { ActiveModelsOptions, ServingEmbedder, ServedModel, ServedModelType
 export { loadActiveModels, loadPromotedModel, loadPromotedEmbedder, reloadPromotedModel, reloadPromotedModels } from "./load-models";
 export type { LoadModelsOptions, PromotedModel } from "./load-models";
 export { reloadModelsOnSignal } from "./reload-signal";
+export { modelLoadingFromConfig } from "./embedding-threads";
+export type { ModelLoading } from "./embedding-threads";
 export type { ReloadSignalOptions } from "./reload-signal";
 export type { ModelStatus, ModelStatusProvider } from "./model-status";

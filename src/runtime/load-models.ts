@@ -9,6 +9,7 @@ import {
   ModelError,
   selectInferenceBackend,
   type BackendProbe,
+  type EmbedderOptions,
   type ModelKind,
 } from "../model";
 import { ActiveModels, type ServedModelTypes, type ServingEmbedder } from "./served-models";
@@ -16,6 +17,8 @@ import { ActiveModels, type ServedModelTypes, type ServingEmbedder } from "./ser
 export interface LoadModelsOptions {
   /** @defaultValue the real probe; tests pass their own to simulate missing packages */
   probe?: BackendProbe;
+  /** How embedding models are loaded (e.g. with `serve`'s product embedding threads). @defaultValue {} */
+  embedder?: EmbedderOptions;
 }
 
 /** A kind's promoted model, or null with the reason when it cannot be served. */
@@ -27,13 +30,13 @@ export interface PromotedModel<K extends ModelKind> {
 
 /** How a kind is read from the models folder, and what serving without it means (logged). */
 interface KindLoader<K extends ModelKind> {
-  load: (modelsDir: string) => Promise<ServedModelTypes[K] | null>;
+  load: (modelsDir: string, options: LoadModelsOptions) => Promise<ServedModelTypes[K] | null>;
   without: string;
 }
 
 const KINDS: { [K in ModelKind]: KindLoader<K> } = {
   [EMBEDDINGS_KIND]: {
-    load: (modelsDir) => loadActiveEmbedder(modelsDir),
+    load: (modelsDir, options) => loadActiveEmbedder(modelsDir, options.embedder),
     without: "enrichment writes no vectors and hybrid answers with bm25",
   },
   [RERANKER_KIND]: {
@@ -46,10 +49,10 @@ const KINDS: { [K in ModelKind]: KindLoader<K> } = {
  * Reads the promoted model of `kind`, or null with the reason when it cannot be served. A broken
  * model must not keep the process down: what does not need it still answers, and `/readyz` says what is wrong.
  */
-export async function loadPromotedModel<K extends ModelKind>(kind: K, config: SidecarConfig, logger: Logger): Promise<PromotedModel<K>> {
+export async function loadPromotedModel<K extends ModelKind>(kind: K, config: SidecarConfig, logger: Logger, options: LoadModelsOptions = {}): Promise<PromotedModel<K>> {
   const { load, without }: KindLoader<K> = KINDS[kind];
   try {
-    const model = await load(config.modelsDir);
+    const model = await load(config.modelsDir, options);
     if (!model) {
       logger.warn({ modelsDir: config.modelsDir, kind }, `no ${kind} model is promoted; ${without}`);
       return { model: null, problems: [] };
@@ -64,8 +67,8 @@ export async function loadPromotedModel<K extends ModelKind>(kind: K, config: Si
 }
 
 /** {@link loadPromotedModel} for the embeddings. */
-export async function loadPromotedEmbedder(config: SidecarConfig, logger: Logger): Promise<{ embedder: ServingEmbedder | null; problems: string[] }> {
-  const { model, problems } = await loadPromotedModel(EMBEDDINGS_KIND, config, logger);
+export async function loadPromotedEmbedder(config: SidecarConfig, logger: Logger, options: LoadModelsOptions = {}): Promise<{ embedder: ServingEmbedder | null; problems: string[] }> {
+  const { model, problems } = await loadPromotedModel(EMBEDDINGS_KIND, config, logger, options);
   return { embedder: model, problems };
 }
 
@@ -76,8 +79,8 @@ export async function loadPromotedEmbedder(config: SidecarConfig, logger: Logger
 export async function loadActiveModels(config: SidecarConfig, logger: Logger, options: LoadModelsOptions = {}): Promise<ActiveModels> {
   const selection = await selectInferenceBackend({ preference: config.inferenceBackend, ...(options.probe ? { probe: options.probe } : {}) });
   logger.info({ backend: selection.backend, tried: selection.tried }, `inference backend: ${selection.backend}`);
-  const embeddings = await loadPromotedModel(EMBEDDINGS_KIND, config, logger);
-  const reranker = await loadPromotedModel(RERANKER_KIND, config, logger);
+  const embeddings = await loadPromotedModel(EMBEDDINGS_KIND, config, logger, options);
+  const reranker = await loadPromotedModel(RERANKER_KIND, config, logger, options);
   return new ActiveModels({
     embedder: embeddings.model,
     reranker: reranker.model,
@@ -92,8 +95,14 @@ export async function loadActiveModels(config: SidecarConfig, logger: Logger, op
  * served one in place and is reported.
  * @returns the version of `kind` served afterwards, or null
  */
-export async function reloadPromotedModel(models: ActiveModels, kind: ModelKind, config: SidecarConfig, logger: Logger): Promise<string | null> {
-  const { model, problems } = await loadPromotedModel(kind, config, logger);
+export async function reloadPromotedModel(
+  models: ActiveModels,
+  kind: ModelKind,
+  config: SidecarConfig,
+  logger: Logger,
+  options: LoadModelsOptions = {},
+): Promise<string | null> {
+  const { model, problems } = await loadPromotedModel(kind, config, logger, options);
   const current = models.get(kind);
   if (!model && problems.length > 0 && current) {
     logger.error({ problems, kind }, `the promoted ${kind} model cannot be loaded; still serving ${current.version}`);
@@ -114,10 +123,10 @@ export async function reloadPromotedModel(models: ActiveModels, kind: ModelKind,
  * Re-reads the promoted model of every kind into a running process (SIGHUP), each as {@link reloadPromotedModel}.
  * @returns the embeddings version served afterwards, or null (every kind's: `models.status().models`)
  */
-export async function reloadPromotedModels(models: ActiveModels, config: SidecarConfig, logger: Logger): Promise<string | null> {
+export async function reloadPromotedModels(models: ActiveModels, config: SidecarConfig, logger: Logger, options: LoadModelsOptions = {}): Promise<string | null> {
   let embeddings: string | null = null;
   for (const kind of MODEL_KINDS) {
-    const version = await reloadPromotedModel(models, kind, config, logger);
+    const version = await reloadPromotedModel(models, kind, config, logger, options);
     if (kind === EMBEDDINGS_KIND) embeddings = version;
   }
   return embeddings;

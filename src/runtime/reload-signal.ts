@@ -1,11 +1,13 @@
 import { type Logger } from "pino";
 import { type SidecarConfig } from "../config";
-import { reloadPromotedModels } from "./load-models";
+import { reloadPromotedModels, type LoadModelsOptions } from "./load-models";
 import { type ActiveModels } from "./served-models";
 
 export interface ReloadSignalOptions {
   /** @defaultValue "SIGHUP" */
   signal?: NodeJS.Signals;
+  /** How the models are loaded again (as at start-up). @defaultValue {} */
+  loading?: LoadModelsOptions;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface ReloadSignalOptions {
 export function reloadModelsOnSignal(models: ActiveModels, config: SidecarConfig, logger: Logger, options: ReloadSignalOptions = {}): () => void {
   const signal = options.signal ?? "SIGHUP";
   const reload = () => {
-    reloadPromotedModels(models, config, logger).catch((err: unknown) => logger.error({ err }, "model reload failed; still serving the previous models"));
+    reloadPromotedModels(models, config, logger, options.loading).catch((err: unknown) => logger.error({ err }, "model reload failed; still serving the previous models"));
   };
   process.on(signal, reload);
   return () => {

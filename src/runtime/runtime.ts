@@ -4,6 +4,7 @@ import { createLogger, type SidecarConfig } from "../config";
 import { gatewayFromConfig, type OpenSearchGateway } from "../opensearch";
 import { connectRedis } from "../redis";
 import { LiveEmbedder } from "./live-embedder";
+import { type LoadModelsOptions } from "./load-models";
 import { ActiveModels, type ServingEmbedder } from "./served-models";
 
 /**
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
    * @defaultValue false
    */
   followLiveIndex?: boolean;
+  /** How the live index's embedding versions are loaded (as the promoted ones were: `serve` passes its product embedding threads). @defaultValue {} */
+  loading?: LoadModelsOptions;
 }
 
 /** Wires the shared parts from one frozen config; nothing connects until it is first used. */
@@ -53,6 +56,7 @@ export function createRuntime(config: SidecarConfig, options: RuntimeOptions = {
         promoted: () => models.embedder,
         refreshMs: config.liveIndexRefreshMs,
         redis,
+        ...(options.loading?.embedder ? { embedderOptions: options.loading.embedder } : {}),
       })
     : null;
   return {

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { createLogger, loadConfig, redactUrlCredentials } from "../../config";
 import { Pseudonymizer, startRetentionSweep } from "../../events";
 import { createSidecar } from "../../http";
-import { loadActiveModels, reloadModelsOnSignal } from "../../runtime";
+import { loadActiveModels, modelLoadingFromConfig, reloadModelsOnSignal } from "../../runtime";
 import { positiveInt } from "../output";
 
 /** `relevance serve`: the sidecar HTTP server, in the foreground, until SIGINT/SIGTERM; SIGHUP reloads the promoted models. */
@@ -16,14 +16,16 @@ export function serveCommand(): Command {
       // Refuse to start before anything else: without the key no event could be stored privately.
       Pseudonymizer.fromConfig(config);
       const logger = createLogger(config);
-      const models = await loadActiveModels(config, logger);
-      const sidecar = createSidecar(config, { logger, models });
+      const { loading, embeddingThreads, close: closeThreads } = modelLoadingFromConfig(config);
+      logger.info({ embeddingThreads }, `embedding product batches on ${embeddingThreads === 0 ? "the event loop" : `${embeddingThreads} worker thread(s)`}`);
+      const models = await loadActiveModels(config, logger, loading);
+      const sidecar = createSidecar(config, { logger, models, loading });
       const port = await sidecar.listen();
       logger.info({ port, opensearch: redactUrlCredentials(config.opensearchUrl) }, `sidecar listening on http://${config.host}:${port}`);
       const retention = sidecar.events
         ? startRetentionSweep({ store: sidecar.events.store, retentionDays: sidecar.events.retentionDays, logger })
         : undefined;
-      const stopReloading = reloadModelsOnSignal(models, config, logger);
+      const stopReloading = reloadModelsOnSignal(models, config, logger, { loading });
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
@@ -33,5 +35,6 @@ export function serveCommand(): Command {
       logger.info("shutting down");
       retention?.stop();
       await sidecar.close();
+      await closeThreads();
     });
 }
