@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Histogram } from "prom-client";
 import { SidecarClient } from "../client";
 import { type SidecarConfig } from "../config";
 import { createSidecar } from "../http";
@@ -80,6 +81,11 @@ export interface RerankBenchResult {
     embedder: { version: string; dimension: number; train_seconds: number };
     reranker: { version: string; shape: RerankerShape; lists: number; train_seconds: number };
     pipelines: { hybrid: PipelineLatency; rerank: PipelineLatency; personal: PipelineLatency };
+    /**
+     * Mean ms per timed search of each stage and stage part (`stage/part`), per pipeline, from the
+     * sidecar's `sidecar_search_stage_seconds`: where the time goes. Parts that run concurrently overlap.
+     */
+    stages: Record<Pipeline, Record<string, number>>;
     /** p50 and p99 of each re-ranked pipeline over hybrid's, measured in the same run (pipelines interleaved in rounds). */
     ratios: { rerank_vs_hybrid_p50: number; personal_vs_hybrid_p50: number; rerank_vs_hybrid_p99: number; personal_vs_hybrid_p99: number };
   };
@@ -106,6 +112,25 @@ function leaf(record: RawRecord): string {
 
 function summarize(latencies: number[], errors: number, degraded: number): PipelineLatency {
   return { requests: latencies.length + errors, errors, degraded, ...latencyFigures([...latencies]) };
+}
+
+/** Mean ms per search of each stage (sum over count of the stage-time histogram), per pipeline; stages in the order first seen. */
+async function stageMeans(histogram: Histogram<"pipeline" | "stage">): Promise<Record<Pipeline, Record<string, number>>> {
+  const sums = new Map<string, number>();
+  const counts = new Map<string, number>();
+  for (const { metricName, labels, value } of (await histogram.get()).values) {
+    const key = `${String(labels.pipeline)}\u0000${String(labels.stage)}`;
+    if (metricName?.endsWith("_sum")) sums.set(key, value);
+    else if (metricName?.endsWith("_count")) counts.set(key, value);
+  }
+  const out: Record<Pipeline, Record<string, number>> = { hybrid: {}, rerank: {}, personal: {} };
+  for (const [key, sum] of sums) {
+    const [pipeline, stage] = key.split("\u0000") as [string, string];
+    const count = counts.get(key) ?? 0;
+    const perPipeline = (PIPELINES as readonly string[]).includes(pipeline) ? out[pipeline as Pipeline] : undefined;
+    if (perPipeline && count > 0) perPipeline[stage] = round((sum * 1000) / count, 2);
+  }
+  return out;
 }
 
 /**
@@ -274,6 +299,7 @@ async function benchEndToEndIn(options: RerankBenchOptions, seed: number, models
     // Pipelines take turns in rounds (rotating who goes first), so the shared machine's load drifts over all three alike.
     const rounds = 5;
     options.onPhase?.(`${requests} searches per pipeline, ${concurrency} in flight, ${rounds} interleaved rounds`);
+    sidecar.metrics.searchStageSeconds.reset();
     for (let r = 0; r < rounds; r++) {
       const perRound = Math.floor(requests / rounds) + (r < requests % rounds ? 1 : 0);
       for (let k = 0; k < PIPELINES.length; k++) await send(PIPELINES[(r + k) % PIPELINES.length] as Pipeline, perRound, true);
@@ -283,6 +309,7 @@ async function benchEndToEndIn(options: RerankBenchOptions, seed: number, models
       rerank: summarize(latencies.rerank, errors.rerank, degraded.rerank),
       personal: summarize(latencies.personal, errors.personal, degraded.personal),
     };
+    const stages = await stageMeans(sidecar.metrics.searchStageSeconds);
     const ratio = (a: number, b: number) => round(a / b, 3);
     return {
       setup: "throw-away sidecar in this process (loopback HTTP), throw-away aliases, Redis key prefix and models folder; sample catalog, synthetic users and events",
@@ -295,6 +322,7 @@ async function benchEndToEndIn(options: RerankBenchOptions, seed: number, models
       embedder: { version: embedder.version, dimension: embedder.dimension, train_seconds: round(embedderSeconds, 1) },
       reranker: { version: reranker.version, shape: reranker.shape, lists: lists.length, train_seconds: round(rerankerSeconds, 1) },
       pipelines,
+      stages,
       ratios: {
         rerank_vs_hybrid_p50: ratio(pipelines.rerank.p50_ms, pipelines.hybrid.p50_ms),
         personal_vs_hybrid_p50: ratio(pipelines.personal.p50_ms, pipelines.hybrid.p50_ms),

@@ -17,6 +17,13 @@ export class SidecarMetrics {
     labelNames: ["pipeline", "reason"] as const,
     registers: [this.registry],
   });
+  readonly searchStageSeconds = new Histogram({
+    name: "sidecar_search_stage_seconds",
+    help: "Time of each search stage and of its parts (stage/part; parts running concurrently overlap), by pipeline",
+    labelNames: ["pipeline", "stage"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly enrichedDocuments = new Counter({
     name: "sidecar_enriched_documents_total",
     help: "Documents through the enrichment path, by outcome",

@@ -7,7 +7,7 @@ import { EnrichService } from "../indexing";
 import { type OpenSearchGateway } from "../opensearch";
 import { createEventsComponents, type BehaviourSink, type EventsComponents } from "../events";
 import { RedisBehaviourSink, behaviourOptionsFromConfig, type BehaviourOptions } from "../profiles";
-import { openJobQueue, type JobQueue, type OpenedJobQueue } from "../jobs";
+import { openJobQueue, profileRebuildTarget, type JobQueue, type OpenedJobQueue } from "../jobs";
 import { pingRedis } from "../redis";
 import { createRuntime, type ActiveModels, type LiveEmbedder, type LoadModelsOptions } from "../runtime";
 import { SearchService } from "../search";
@@ -150,7 +150,13 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     search,
     candidates,
     enrich: new EnrichService({ gateway, embedder }),
-    jobs: { queue: jobQueue, productsAlias: config.productsAlias, promotedVersion: () => models.embedder?.version ?? null },
+    jobs: {
+      queue: jobQueue,
+      productsAlias: config.productsAlias,
+      promotedVersion: () => models.embedder?.version ?? null,
+      liveVersion: () => embedder()?.version ?? null,
+      profiles: profileRebuildTarget(config, options.behaviourOptions),
+    },
     eventLoop,
   });
   let server: Server | undefined;

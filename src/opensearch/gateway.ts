@@ -136,6 +136,9 @@ export interface MultiGetDoc {
   _index: string;
   _id: string;
   found?: boolean;
+  /** The found document's version (changes with every write). */
+  _seq_no?: number;
+  _primary_term?: number;
   _source?: Record<string, unknown>;
   error?: { type?: string; reason?: string };
 }

@@ -1,6 +1,7 @@
 import { type OpenSearchGateway, type SearchResponseBody } from "../opensearch";
 import { type CandidateNeeds } from "./candidate";
 import { bm25Query } from "./bm25-query";
+import { type CandidateDetails } from "./candidate-details";
 import { candidateOf, MissingDocIdError, retrievalFields, retrieverHits, totalOf } from "./retriever-hits";
 import { type SearchContext } from "./search-context";
 import { type Retrieval, type RetrieveStage } from "./search-stage";
@@ -11,6 +12,8 @@ export interface Bm25RetrieveStageOptions {
   productsAlias: string;
   /** Cap of one OpenSearch call (within what is left of the deadline). */
   opensearchTimeoutMs: number;
+  /** Fills the candidates' declared fields and vectors (retrieval searches return ids only). */
+  details: CandidateDetails;
   /**
    * How many candidates to retrieve: a number, or `"page"` for as deep as the requested page ends
    * (`from + size`), which is all the `bm25` pipeline can show. @defaultValue "page"
@@ -18,7 +21,7 @@ export interface Bm25RetrieveStageOptions {
   depth?: number | "page";
 }
 
-/** BM25 alone: ids and scores (plus the declared fields), the total exact up to 10,000 (OpenSearch's default). */
+/** BM25 alone: ids and scores (plus the declared fields, read by id), the total exact up to 10,000 (OpenSearch's default). */
 export class Bm25RetrieveStage implements RetrieveStage {
   readonly kind = "retrieve" as const;
   readonly name = "bm25-retrieve";
@@ -52,7 +55,8 @@ export class Bm25RetrieveStage implements RetrieveStage {
       },
       { timeoutMs: deadline.callTimeoutMs(this.#options.opensearchTimeoutMs), retries: 0 },
     );
-    const candidates = retrieverHits(body, needs).map((hit) => candidateOf(hit.score, hit.rank, { bm25: hit }));
+    const hits = retrieverHits(body).map((hit) => candidateOf(hit.score, hit.rank, { bm25: hit }));
+    const candidates = await context.diagnostics.time(`${this.name}/details`, () => this.#options.details.fill(hits, needs, deadline.callTimeoutMs(this.#options.opensearchTimeoutMs)));
     return { candidates, total: totalOf(body), retrievers: ["bm25"] };
   }
 }

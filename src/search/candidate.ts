@@ -2,6 +2,12 @@
 export const RETRIEVER_NAMES = ["bm25", "knn", "personal_knn"] as const;
 export type RetrieverName = (typeof RETRIEVER_NAMES)[number];
 
+/** A document's version as search saw it: `_seq_no` and `_primary_term` change with every write and are never reused within an index. */
+export interface DocVersion {
+  readonly seqNo: number;
+  readonly primaryTerm: number;
+}
+
 /** What one retriever said about a candidate. */
 export interface RetrieverScore {
   /** The retriever's own score (BM25 score, kNN similarity). */
@@ -28,6 +34,8 @@ export interface Candidate {
   readonly rank: number;
   /** Per-retriever score and rank, present only for the retrievers that found this candidate. */
   readonly retrievers: Readonly<Partial<Record<RetrieverName, RetrieverScore>>>;
+  /** The version of the document search scored, when retrieval asked for it (keys the cache of {@link fields} and {@link embedding}). */
+  readonly version?: DocVersion;
   /** The source fields later stages declared (e.g. title, brand, category, price, synthetic); absent ones are left out. */
   readonly fields: Readonly<Record<string, unknown>>;
   /** The stored item vector, when a stage asked for embeddings and the document has one. */

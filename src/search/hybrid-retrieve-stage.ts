@@ -3,6 +3,7 @@ import { OpenSearchError, type MultiSearchItem, type OpenSearchGateway } from ".
 import { Bm25RetrieveStage } from "./bm25-retrieve-stage";
 import { bm25Query, filterClauses } from "./bm25-query";
 import { type CandidateNeeds } from "./candidate";
+import { type CandidateDetails } from "./candidate-details";
 import { fuseCandidates, type FusionOptions } from "./fusion";
 import { type QueryEmbedderProvider } from "./query-embedder";
 import { type QueryVectorCache } from "./query-vector-cache";
@@ -18,6 +19,8 @@ export interface HybridRetrieveStageOptions {
   productsAlias: string;
   /** Cap of one OpenSearch call (within what is left of the deadline). */
   opensearchTimeoutMs: number;
+  /** Fills the candidates' declared fields and vectors (retrieval searches return ids only). */
+  details: CandidateDetails;
   /** Fusion defaults (a request's `hybrid` overrides them) and `candidates`, each retriever's depth. */
   hybrid: SidecarConfig["hybrid"];
   /** The active embedding model, asked for on every search (it changes on a promotion). */
@@ -74,31 +77,31 @@ export class HybridRetrieveStage implements RetrieveStage {
     const depth = this.#options.hybrid.candidates;
     const filter = filterClauses(request.filters);
     const fields = retrievalFields(needs, storedIds);
-    const [lexical, semantic] = await this.#options.gateway.msearch(
-      embedder.index ?? this.#options.productsAlias,
-      [
-        // The answer's total: exact up to 10,000, OpenSearch's default track_total_hits.
-        { query: bm25Query(request.q, request.filters), size: depth, ...fields },
-        {
-          size: depth,
-          ...fields,
-          track_total_hits: false,
-          query: { knn: { embedding: { vector: Array.from(vector), k: depth, ...(filter.length > 0 ? { filter: { bool: { filter } } } : {}) } } },
-        },
-      ],
-      { timeoutMs: deadline.callTimeoutMs(this.#options.opensearchTimeoutMs), retries: 0 },
+    const searches = [
+      // The answer's total: exact up to 10,000, OpenSearch's default track_total_hits.
+      { query: bm25Query(request.q, request.filters), size: depth, ...fields },
+      {
+        size: depth,
+        ...fields,
+        track_total_hits: false,
+        query: { knn: { embedding: { vector: Array.from(vector), k: depth, ...(filter.length > 0 ? { filter: { bool: { filter } } } : {}) } } },
+      },
+    ];
+    const [lexical, semantic] = await diagnostics.time(`${this.name}/search`, () =>
+      this.#options.gateway.msearch(embedder.index ?? this.#options.productsAlias, searches, { timeoutMs: deadline.callTimeoutMs(this.#options.opensearchTimeoutMs), retries: 0 }),
     );
     const lexicalBody = successful(lexical);
     if (!lexicalBody) throw new SearchFailedError(`BM25 retrieval failed: ${describeFailure(lexical)}`);
     const semanticBody = successful(semantic);
-    const bm25 = retrieverHits(lexicalBody, needs);
-    const knn = semanticBody ? retrieverHits(semanticBody, needs) : [];
+    const bm25 = retrieverHits(lexicalBody);
+    const knn = semanticBody ? retrieverHits(semanticBody) : [];
     if (semanticBody) context.embeddings = { model: embedder.name, version: embedder.version };
     else diagnostics.degrade(this.name, "knn_failed", `kNN retrieval failed (${describeFailure(semantic)}); answered with bm25`);
     const fused = fuseCandidates(bm25, knn, fusionOptionsFor(this.#options.hybrid, context.request));
     const bm25ById = new Map(bm25.map((hit) => [hit.id, hit]));
     const knnById = new Map(knn.map((hit) => [hit.id, hit]));
-    const candidates = fused.map((f, i) => candidateOf(f.score, i + 1, { bm25: bm25ById.get(f.id), knn: knnById.get(f.id) }));
+    const found = fused.map((f, i) => candidateOf(f.score, i + 1, { bm25: bm25ById.get(f.id), knn: knnById.get(f.id) }));
+    const candidates = await diagnostics.time(`${this.name}/details`, () => this.#options.details.fill(found, needs, deadline.callTimeoutMs(this.#options.opensearchTimeoutMs)));
     return { candidates, total: Math.max(totalOf(lexicalBody), candidates.length), retrievers: ["bm25", "knn"] };
   }
 }

@@ -1,5 +1,5 @@
 import { type MultiSearchItem, type SearchResponseBody } from "../opensearch";
-import { type Candidate, type CandidateNeeds, type RetrieverName } from "./candidate";
+import { type Candidate, type CandidateNeeds, type DocVersion, type RetrieverName } from "./candidate";
 
 /** The vector field: large and internal, fetched only when a stage needs embeddings, never returned to callers. */
 export const EMBEDDING_FIELD = "embedding";
@@ -11,31 +11,24 @@ export interface RetrieverHit {
   score: number;
   /** 1-based, after duplicates were dropped. */
   rank: number;
-  fields: Record<string, unknown>;
-  embedding?: Float32Array;
-}
-
-/**
- * The `_source` part of a retrieval search: nothing (ids and scores only) unless later stages
- * declared fields or embeddings.
- */
-export function sourceFilter(needs: CandidateNeeds): false | { includes: string[] } {
-  const includes = [...needs.fields.filter((f) => f !== EMBEDDING_FIELD), ...(needs.embedding ? [EMBEDDING_FIELD] : [])];
-  return includes.length > 0 ? { includes } : false;
+  /** Present when the search asked for it (`seq_no_primary_term`). */
+  version?: DocVersion;
 }
 
 /** The keyword field holding a product's id: the sidecar's write path stores every document's `_id` in it too (withDocumentId). */
 export const DOC_ID_FIELD = "id";
 
 /**
- * The fields part of a retrieval search body. With no source field needed, the ids come from the `id`
- * keyword's doc values (`stored_fields: "_none_"`): reading `_id` decompresses each hit's stored-fields
- * block — the same block as `_source` — which cost more than the kNN search itself for 100 hits.
- * `storedIds` asks for `_id` the ordinary way (a document without the `id` field).
+ * The fields part of a retrieval search body: ids and scores only, never `_source` (the fields and
+ * vectors later stages declared come from {@link CandidateDetails}, by id, behind a cache). The ids
+ * come from the `id` keyword's doc values (`stored_fields: "_none_"`): reading `_id` decompresses each
+ * hit's stored-fields block — the same block as `_source` — which cost more than the kNN search itself
+ * for 100 hits. `storedIds` asks for `_id` the ordinary way (a document without the `id` field). With
+ * `needs` to fill, each hit's version comes too (doc values as well), to key that cache.
  */
 export function retrievalFields(needs: CandidateNeeds, storedIds = false): Record<string, unknown> {
-  const source = sourceFilter(needs);
-  return source === false && !storedIds ? { _source: false, stored_fields: "_none_", docvalue_fields: [DOC_ID_FIELD] } : { _source: source };
+  const versions = needs.fields.length > 0 || needs.embedding ? { seq_no_primary_term: true } : {};
+  return storedIds ? { _source: false, ...versions } : { _source: false, stored_fields: "_none_", docvalue_fields: [DOC_ID_FIELD], ...versions };
 }
 
 /** A hit as a retrieval search answers it: no `_id` when it asked `stored_fields: "_none_"`. */
@@ -43,7 +36,8 @@ export interface RetrievalHitBody {
   _index: string;
   _id?: string;
   _score: number | null;
-  _source?: Record<string, unknown>;
+  _seq_no?: number;
+  _primary_term?: number;
   fields?: Record<string, unknown>;
 }
 
@@ -63,24 +57,17 @@ function idOf(hit: RetrievalHitBody): string {
  * the same id can come back from both, and the first (best) one is kept with its concrete index.
  * Throws {@link MissingDocIdError} when a hit has no id.
  */
-export function retrieverHits(body: { hits: { hits: readonly RetrievalHitBody[] } }, needs: CandidateNeeds): RetrieverHit[] {
+export function retrieverHits(body: { hits: { hits: readonly RetrievalHitBody[] } }): RetrieverHit[] {
   const seen = new Set<string>();
   const hits: RetrieverHit[] = [];
   for (const hit of body.hits.hits) {
     const id = idOf(hit);
     if (seen.has(id)) continue;
     seen.add(id);
-    hits.push({ id, index: hit._index, score: hit._score ?? 0, rank: hits.length + 1, ...carried(hit, needs) });
+    const version = hit._seq_no !== undefined && hit._primary_term !== undefined ? { version: { seqNo: hit._seq_no, primaryTerm: hit._primary_term } } : {};
+    hits.push({ id, index: hit._index, score: hit._score ?? 0, rank: hits.length + 1, ...version });
   }
   return hits;
-}
-
-function carried(hit: RetrievalHitBody, needs: CandidateNeeds): { fields: Record<string, unknown>; embedding?: Float32Array } {
-  const source = hit._source ?? {};
-  const fields: Record<string, unknown> = {};
-  for (const field of needs.fields) if (field !== EMBEDDING_FIELD && source[field] !== undefined) fields[field] = source[field];
-  const vector = needs.embedding ? source[EMBEDDING_FIELD] : undefined;
-  return Array.isArray(vector) ? { fields, embedding: Float32Array.from(vector as number[]) } : { fields };
 }
 
 export function totalOf(body: SearchResponseBody): number {
@@ -94,8 +81,9 @@ export function successful(item: MultiSearchItem | undefined): SearchResponseBod
 }
 
 /**
- * A candidate from what each retriever found for it (at least one): its index, fields and embedding
- * come from the first retriever present, in the order given (BM25's copy first: the one the total counted).
+ * A candidate from what each retriever found for it (at least one), with no fields yet
+ * ({@link CandidateDetails} fills them): its index and version come from the first retriever present,
+ * in the order given (BM25's copy first: the one the total counted).
  */
 export function candidateOf(score: number, rank: number, found: Partial<Record<RetrieverName, RetrieverHit | undefined>>): Candidate {
   const retrievers: Partial<Record<RetrieverName, { score: number; rank: number }>> = {};
@@ -112,7 +100,7 @@ export function candidateOf(score: number, rank: number, found: Partial<Record<R
     score,
     rank,
     retrievers,
-    fields: carried.fields,
-    ...(carried.embedding ? { embedding: carried.embedding } : {}),
+    fields: {},
+    ...(carried.version ? { version: carried.version } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { type SidecarConfig } from "../config";
 import { type OpenSearchGateway } from "../opensearch";
 import { Bm25RetrieveStage } from "./bm25-retrieve-stage";
 import { type Candidate, type RetrieverName } from "./candidate";
+import { CandidateDetails } from "./candidate-details";
 import { Deadline } from "./deadline";
 import { HybridRetrieveStage, type HybridRetrieveStageOptions } from "./hybrid-retrieve-stage";
 import { candidateNeedsOf, declarePipelines, PipelineRegistry, type SearchPipeline } from "./pipeline-registry";
@@ -22,6 +23,8 @@ export interface SearchServiceDependencies {
   queryEmbedder?: QueryEmbedderProvider;
   /** Told about every degraded answer, with the requested pipeline and the reason (metrics). */
   onDegraded?: (pipeline: PipelineName, reason: DegradedReason) => void;
+  /** Told after every answered search how long each stage and stage part took, in ms (metrics). */
+  onStageTimes?: (pipeline: PipelineName, stageMs: ReadonlyMap<string, number>) => void;
   /** The re-ranker of the `rerank` and `personal` pipelines. @defaultValue the {@link PlaceholderRerankStage} (retrieval order, marked degraded) */
   rerankStage?: RerankStage;
   /** Pseudonymizes `user_id` into the context's `userKey` (src/events `Pseudonymizer`). @defaultValue none: `userKey` is null */
@@ -43,6 +46,7 @@ export interface UserPseudonymizer {
 export class SearchService {
   readonly #config: SidecarConfig;
   readonly #onDegraded: (pipeline: PipelineName, reason: DegradedReason) => void;
+  readonly #onStageTimes: (pipeline: PipelineName, stageMs: ReadonlyMap<string, number>) => void;
   readonly #pseudonymizer: UserPseudonymizer | undefined;
   readonly queryVectors = new QueryVectorCache();
   /** Validates `/v1/search` bodies, paging limits included (see {@link searchRequestSchema}). */
@@ -55,10 +59,14 @@ export class SearchService {
     this.#config = config;
     this.requestSchema = searchRequestSchema({ hybridCandidates: config.hybrid.candidates, rerankCandidates: config.rerankCandidates });
     this.#onDegraded = dependencies.onDegraded ?? (() => undefined);
+    this.#onStageTimes = dependencies.onStageTimes ?? (() => undefined);
     this.#pseudonymizer = dependencies.pseudonymizer;
     const opensearch = { gateway, productsAlias: config.productsAlias, opensearchTimeoutMs: config.opensearchTimeoutMs };
+    // One cache of candidates' fields and vectors for every retrieve stage.
+    const details = new CandidateDetails({ gateway });
     const hybridOptions: HybridRetrieveStageOptions = {
       ...opensearch,
+      details,
       hybrid: config.hybrid,
       queryEmbedder: dependencies.queryEmbedder ?? (() => null),
       queryVectors: this.queryVectors,
@@ -68,7 +76,7 @@ export class SearchService {
     const rerankRetrieve = new HybridRetrieveStage(rerankOptions);
     this.pipelines = new PipelineRegistry(
       declarePipelines({
-        bm25Retrieve: new Bm25RetrieveStage({ ...opensearch, depth: "page" }),
+        bm25Retrieve: new Bm25RetrieveStage({ ...opensearch, details, depth: "page" }),
         hybridRetrieve: new HybridRetrieveStage(hybridOptions),
         rerankRetrieve,
         ...(dependencies.personalRetrieve ? { personalRetrieve: dependencies.personalRetrieve(rerankRetrieve, rerankOptions) } : {}),
@@ -92,6 +100,7 @@ export class SearchService {
     const { retrieval, reranked, hits } = await this.#run(pipeline, context);
     const degraded = context.diagnostics.degraded;
     if (degraded) this.#onDegraded(request.pipeline, degraded.reason);
+    this.#onStageTimes(request.pipeline, context.diagnostics.stageMs);
     const info = reranked?.info ?? { model: null, version: null, backend: null };
     return {
       hits,
@@ -105,19 +114,11 @@ export class SearchService {
 
   async #run(pipeline: SearchPipeline, context: SearchContext): Promise<{ retrieval: Retrieval; reranked: Reranked | null; hits: SearchHit[] }> {
     const { diagnostics } = context;
-    const timed = async <T>(stage: string, run: () => Promise<T>): Promise<T> => {
-      const t0 = performance.now();
-      try {
-        return await run();
-      } finally {
-        diagnostics.recordStageTime(stage, performance.now() - t0);
-      }
-    };
-    const retrieval = await timed(pipeline.retrieve.name, () => pipeline.retrieve.retrieve(context, candidateNeedsOf(pipeline)));
+    const retrieval = await diagnostics.time(pipeline.retrieve.name, () => pipeline.retrieve.retrieve(context, candidateNeedsOf(pipeline)));
     const rerank = pipeline.rerank;
-    const reranked = rerank ? await timed(rerank.name, () => rerank.rerank(context, retrieval.candidates)) : null;
+    const reranked = rerank ? await diagnostics.time(rerank.name, () => rerank.rerank(context, retrieval.candidates)) : null;
     const ranked = withExplain(context, retrieval, reranked?.ranked ?? retrieval.candidates.map((candidate) => ({ candidate, score: candidate.score })));
-    const hits = await timed(pipeline.page.name, () => pipeline.page.page(context, ranked));
+    const hits = await diagnostics.time(pipeline.page.name, () => pipeline.page.page(context, ranked));
     return { retrieval, reranked, hits };
   }
 }

@@ -44,7 +44,30 @@ export class StageDiagnostics {
     this.#stageMs.set(stage, (this.#stageMs.get(stage) ?? 0) + ms);
   }
 
-  /** Milliseconds spent per stage name, in the order the stages ran. */
+  /**
+   * `run`'s result, its time added to `stage`. A stage times its parts as `<stage>/<part>`; parts that
+   * run concurrently overlap, so they need not add up to the stage.
+   */
+  async time<T>(stage: string, run: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await run();
+    } finally {
+      this.recordStageTime(stage, performance.now() - t0);
+    }
+  }
+
+  /** {@link time} for synchronous work. */
+  timeSync<T>(stage: string, run: () => T): T {
+    const t0 = performance.now();
+    try {
+      return run();
+    } finally {
+      this.recordStageTime(stage, performance.now() - t0);
+    }
+  }
+
+  /** Milliseconds spent per stage name (and stage part), in the order they were first recorded. */
   get stageMs(): ReadonlyMap<string, number> {
     return this.#stageMs;
   }

@@ -148,9 +148,41 @@ describe("search stages on a real OpenSearch: retrieve → rerank → page", () 
     assert.deepEqual(seen.candidates.map((c) => c.rank), seen.candidates.map((_, i) => i + 1));
     assert.equal(seen.context.userKey, createHmac("sha256", TEST_PSEUDONYM_KEY).update("u-1", "utf8").digest("hex"));
     assert.equal(seen.context.queryVector?.version, "fake-1");
-    const [lexical, semantic] = gateway.msearches[0] ?? [];
-    assert.deepEqual(lexical?._source, { includes: ["title", "price", "embedding"] });
-    assert.deepEqual(semantic?._source, { includes: ["title", "price", "embedding"] });
+    // Retrieval asks for ids and versions only; the declared fields come by id (see the next test).
+    for (const body of gateway.msearches[0] ?? []) {
+      assert.equal(body._source, false);
+      assert.equal(body.seq_no_primary_term, true);
+    }
+    for (const { options } of gateway.mgets.slice(0, -1)) assert.deepEqual(options.querystring, { _source_includes: "title,price,embedding", realtime: false });
+  });
+
+  it("reads the candidates' declared fields by id once per document version: a rewritten document is read again", async () => {
+    const fresh = new SearchService({ gateway, config: sidecar.config, queryEmbedder: () => fakeEmbedder, rerankStage: reranker });
+    const details = () => gateway.mgets.filter((m) => m.options.querystring?._source_includes !== undefined);
+    await searchWith(fresh, { q: "hose", pipeline: "rerank" });
+    const candidates = reranker.seen?.candidates ?? [];
+    assert.equal(details().length, 1, "one _mget for the candidates' fields");
+    assert.deepEqual(new Set(details()[0]?.docs.map((d) => d._id)), new Set(candidates.map((c) => c.id)));
+    assert.deepEqual(details()[0]?.docs.map((d) => d._index), candidates.map((c) => c.index));
+
+    gateway.reset();
+    await searchWith(fresh, { q: "hose", pipeline: "rerank" });
+    assert.equal(details().length, 0, "the same versions again: nothing read");
+    assert.deepEqual(reranker.seen?.candidates.map((c) => [c.id, c.fields.title, c.fields.price]), candidates.map((c) => [c.id, c.fields.title, c.fields.price]));
+
+    const original = PRODUCTS[1] as (typeof PRODUCTS)[number];
+    const write = (product: typeof original) =>
+      request(sidecar.app).post("/v1/enrich").set("x-api-key", TEST_API_KEYS.write).send({ documents: [product], refresh: true }).expect(200);
+    await write({ ...original, title: `${original.title} deluxe`, price: 99 });
+    try {
+      gateway.reset();
+      await searchWith(fresh, { q: "hose", pipeline: "rerank" });
+      assert.deepEqual(details().map((m) => m.docs.map((d) => d._id)), [[original.id]], "only the rewritten document is read again");
+      const rewritten = reranker.seen?.candidates.find((c) => c.id === original.id);
+      assert.deepEqual([rewritten?.fields.title, rewritten?.fields.price], [`${original.title} deluxe`, 99]);
+    } finally {
+      await write(original);
+    }
   });
 
   it("without a user the context has no user key", async () => {

@@ -79,6 +79,10 @@ export function benchRerankCommand(): Command {
         `end to end: ${e.products} products, ${e.users} users × ${e.events_per_user} events, RERANK_CANDIDATES ${e.rerank_candidates}, concurrency ${e.concurrency}; reranker ${e.reranker.version} (K=${e.reranker.shape.hidden} A=${e.reranker.shape.attention} D=${e.reranker.shape.dimension}, ${e.reranker.lists} lists)`,
       );
       for (const name of ["hybrid", "rerank", "personal"] as const) search(name, e.pipelines[name], e.pipelines.hybrid);
+      note("mean ms per search of each stage (stage/part; concurrent parts overlap):");
+      for (const name of ["hybrid", "rerank", "personal"] as const) {
+        note(`  ${name.padEnd(9)} ${Object.entries(e.stages[name]).map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`).join(", ")}`);
+      }
       const loadEnd = loadavg()[0] ?? 0;
       note(`${availableParallelism()} cores, load average ${loadStart.toFixed(1)} at the start, ${loadEnd.toFixed(1)} at the end`);
       printSummary({

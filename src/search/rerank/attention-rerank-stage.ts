@@ -60,7 +60,8 @@ export class AttentionRerankStage implements RerankStage {
     const budget = context.deadline.remainingMs() - this.#pageReserveMs;
     try {
       if (budget <= 0) throw new StageTimeoutError("no time was left for the model");
-      const result = await withTimeout(this.#options.batcher.score(reranker, list, explain), Math.min(this.#options.modelTimeoutMs, budget), "the re-ranker model");
+      const scored = withTimeout(this.#options.batcher.score(reranker, list, explain), Math.min(this.#options.modelTimeoutMs, budget), "the re-ranker model");
+      const result = await diagnostics.time(`${this.name}/model`, () => scored);
       const ranked = result.order.map((i): RankedCandidate => {
         const score = result.scores[i] as number;
         const why = result.explanations?.[i];

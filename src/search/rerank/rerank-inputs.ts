@@ -6,9 +6,12 @@ import { candidateFeatures } from "./candidate-features";
 import { FEATURE_NAMES } from "./feature-list";
 import { type HistoryEmbeddings } from "./history-embeddings";
 import { type ProfileHandoff } from "./profile-handoff";
-import { historyOf } from "./rerank-history";
+import { historyOf, type HistoryEntry } from "./rerank-history";
 import { PreparedQuery } from "./text-match";
 import { withTimeout } from "./with-timeout";
+
+/** The stage whose parts the builder times (`attention-rerank/behaviour`, `/history`, `/features`). */
+const SPAN = "attention-rerank";
 
 export interface RerankInputsBuilderOptions {
   behaviour: BehaviourReader;
@@ -82,32 +85,41 @@ export class RerankInputsBuilder {
   }
 
   async build(context: SearchContext, candidates: readonly Candidate[], options: BuildOptions): Promise<RerankInputs> {
+    const { diagnostics } = context;
     const degradations: InputsDegradation[] = [];
-    const { profile, signals } = await this.#readBehaviour(context, candidates, options, degradations);
     const trim = { limit: this.#historyLimit, halfLifeDays: this.#halfLife, ...(options.asOf !== undefined ? { asOf: options.asOf } : {}), ...(options.excludeItems ? { excludeItems: options.excludeItems } : {}) };
+    // A profile personal retrieval already read: its history's vectors are read while the signals are.
+    const known = options.personal && context.userKey !== null ? this.#options.handoff.get(context) : undefined;
+    const early = known ? diagnostics.time(`${SPAN}/history`, () => this.#historyVectors(context, historyOf(known, trim))) : null;
+    const { profile, signals } = await diagnostics.time(`${SPAN}/behaviour`, () => this.#readBehaviour(context, candidates, options, degradations));
     const entries = historyOf(profile, trim);
-    let vectors = new Map<string, Float32Array | null>();
-    const version = this.#options.embedderVersion();
-    if (entries.length > 0 && version !== null) {
-      try {
-        vectors = await this.#options.historyEmbeddings.vectorsFor(
-          entries.map((e) => e.itemId),
-          version,
-          context.deadline.callTimeoutMs(this.#historyTimeoutMs),
-        );
-      } catch (err) {
-        degradations.push({ reason: "history_unavailable", message: `the history items' vectors could not be read (${describe(err)}); re-ranked without the history` });
-      }
-    }
+    // Unless the behaviour read failed (no profile, so no history), the early read is of the same profile.
+    const { vectors, error } =
+      early && profile === known ? await early : await diagnostics.time(`${SPAN}/history`, () => this.#historyVectors(context, entries));
+    if (error !== null) degradations.push({ reason: "history_unavailable", message: `the history items' vectors could not be read (${error}); re-ranked without the history` });
     const history = entries.map((e) => ({ itemId: e.itemId, weight: e.weight, embedding: vectors.get(e.itemId) ?? null }));
-    const rows = candidateFeatures({
-      query: new PreparedQuery(context.request.q),
-      candidates,
-      signals,
-      affinities: new UserAffinities(profile, options.excludeItems),
-      historyItems: history.filter((h) => h.embedding !== null).length,
-    });
+    const rows = diagnostics.timeSync(`${SPAN}/features`, () =>
+      candidateFeatures({
+        query: new PreparedQuery(context.request.q),
+        candidates,
+        signals,
+        affinities: new UserAffinities(profile, options.excludeItems),
+        historyItems: history.filter((h) => h.embedding !== null).length,
+      }),
+    );
     return { featureNames: FEATURE_NAMES, rows, queryEmbedding: context.queryVector?.vector ?? null, history, profile, degradations };
+  }
+
+  /** The history items' vectors of the serving embedder's version (none without one), and why they could not be read. Never rejects. */
+  async #historyVectors(context: SearchContext, entries: readonly HistoryEntry[]): Promise<{ vectors: Map<string, Float32Array | null>; error: string | null }> {
+    const version = this.#options.embedderVersion();
+    if (entries.length === 0 || version === null) return { vectors: new Map(), error: null };
+    try {
+      const ids = entries.map((e) => e.itemId);
+      return { vectors: await this.#options.historyEmbeddings.vectorsFor(ids, version, context.deadline.callTimeoutMs(this.#historyTimeoutMs)), error: null };
+    } catch (err) {
+      return { vectors: new Map(), error: describe(err) };
+    }
   }
 
   async #readBehaviour(
