@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ConnectionSettings } from "../config";
 import { type ErasureReport, type IngestOutcome } from "../events";
-import { type EnrichOutcome, type RawRecord } from "../indexing";
+import { type EnrichOutcome, type QueuedBatch, type RawRecord } from "../indexing";
 import { SidecarResponseError, SidecarStatusError, SidecarTimeoutError, SidecarUnreachableError } from "./client-errors";
 import { RetryPolicy, type RetryPolicyOptions } from "./retry-policy";
 import { SearchResultSchema, type EnrichRequestOptions, type ProfileRequestOptions, type ProfileView, type SearchBody, type SearchResult } from "./sidecar-api";
@@ -142,6 +142,16 @@ export class SidecarClient {
     const { tries, timeoutMs, ...enrich } = options;
     const response = await this.#expectOk("POST", "/v1/enrich", { tries, timeoutMs, json: { documents, write: true, ...enrich } });
     return response.body as EnrichOutcome;
+  }
+
+  /**
+   * `POST /v1/enrich` with `"async": true` (write scope): the sidecar cleans and validates the documents
+   * and queues the valid ones as one `embed-documents` job (202); `relevance worker` embeds and writes them.
+   */
+  async enrichQueued(documents: readonly RawRecord[], options: Pick<EnrichRequestOptions, "index"> & Pick<RequestOptions, "tries" | "timeoutMs"> = {}): Promise<QueuedBatch> {
+    const { tries, timeoutMs, ...enrich } = options;
+    const response = await this.#expectOk("POST", "/v1/enrich", { tries, timeoutMs, json: { documents, write: true, async: true, ...enrich } });
+    return response.body as QueuedBatch;
   }
 
   /** `POST /v1/events` (write scope): a batch of 1–5,000 events; retrying the same batch is safe. */

@@ -153,6 +153,8 @@ const ConfigSchema = z.strictObject({
   jobsBackoffMs: z.coerce.number().int().min(10).max(3_600_000).default(5000),
   /** A job's lock; a worker killed mid-job gives its job back to the queue about this long after. @defaultValue 30000 (env JOBS_LOCK_MS) */
   jobsLockMs: z.coerce.number().int().min(1000).max(600_000).default(30000),
+  /** `relevance worker` serves `GET /metrics` on this port (on HOST); 0 turns it off. @defaultValue 0 (env WORKER_METRICS_PORT) */
+  workerMetricsPort: z.coerce.number().int().min(0).max(65535).default(0),
   /** Documents read, re-embedded and written per reindex batch (one checkpoint each). @defaultValue 500 (env REINDEX_BATCH_SIZE) */
   reindexBatchSize: z.coerce.number().int().min(10).max(10_000).default(500),
   /** `serve` re-reads which index the products alias points at (and the model version it carries) this often; a swap announced on Redis is followed at once. @defaultValue 5000 (env LIVE_INDEX_REFRESH_MS) */
@@ -207,6 +209,7 @@ const ENV_KEYS = {
   JOBS_BACKOFF_MS: "jobsBackoffMs",
   JOBS_LOCK_MS: "jobsLockMs",
   REINDEX_BATCH_SIZE: "reindexBatchSize",
+  WORKER_METRICS_PORT: "workerMetricsPort",
   LIVE_INDEX_REFRESH_MS: "liveIndexRefreshMs",
   HYBRID_FUSION: "hybrid.fusion",
   HYBRID_BM25_WEIGHT: "hybrid.bm25Weight",

@@ -91,6 +91,7 @@ export function createApp(deps: AppDependencies): Express {
       metrics: deps.metrics,
       productsAlias: deps.config.productsAlias,
       timeoutMs: deps.config.opensearchTimeoutMs,
+      ...(deps.jobs ? { queue: deps.jobs.queue } : {}),
     }),
   );
   if (deps.events) app.use(eventRoutes({ ingest: deps.events.ingest, erasure: deps.events.erasure }));

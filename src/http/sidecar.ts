@@ -7,7 +7,7 @@ import { EnrichService } from "../indexing";
 import { type OpenSearchGateway } from "../opensearch";
 import { createEventsComponents, type BehaviourSink, type EventsComponents } from "../events";
 import { RedisBehaviourSink, behaviourOptionsFromConfig, type BehaviourOptions } from "../profiles";
-import { openJobQueue, profileRebuildTarget, type JobQueue, type OpenedJobQueue } from "../jobs";
+import { openJobQueue, profileRebuildTarget, registerQueueMetrics, type JobQueue, type OpenedJobQueue } from "../jobs";
 import { pingRedis } from "../redis";
 import { createRuntime, type ActiveModels, type LiveEmbedder, type LoadModelsOptions } from "../runtime";
 import { SearchService } from "../search";
@@ -23,7 +23,6 @@ import {
 import { createApp } from "./app";
 import { EventLoopGuard } from "./event-loop-guard";
 import { SidecarMetrics } from "./metrics";
-import { registerQueueMetrics } from "./queue-metrics";
 
 export interface Sidecar {
   readonly app: Express;

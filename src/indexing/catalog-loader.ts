@@ -9,8 +9,22 @@ export interface LoadFailure {
   message: string;
 }
 
+/** The answer of `POST /v1/enrich` with `"async": true`: the batch is queued as an `embed-documents` job. */
+export interface QueuedBatch {
+  /** Null when no document of the batch was valid (nothing queued). */
+  job_id: string | null;
+  index: string;
+  counts: { queued: number; failed: number };
+  /** The documents refused at once (validation), with their positions. */
+  items: EnrichOutcome["items"];
+}
+
 export interface LoadSummary {
   loaded: number;
+  /** Documents handed to the queue (`--async`): embedded and written later by `relevance worker`. */
+  queued: number;
+  /** The jobs that carry them. */
+  jobs: string[];
   unchanged: number;
   failed: number;
   seconds: number;
@@ -23,7 +37,7 @@ export interface CatalogLoadOptions extends CatalogReadOptions {
   /** Enrich requests in flight at once. @defaultValue 2 */
   concurrency?: number;
   /** Sends one batch through the enrichment path (HTTP in the CLI). */
-  send: (documents: RawRecord[]) => Promise<EnrichOutcome>;
+  send: (documents: RawRecord[]) => Promise<EnrichOutcome | QueuedBatch>;
   /** Stop after this many records. @defaultValue every record */
   limit?: number;
   /** Called after each batch with the number of records it held. */
@@ -32,17 +46,21 @@ export interface CatalogLoadOptions extends CatalogReadOptions {
 
 /**
  * Streams a catalog file through the sidecar's enrichment path in batches. Every record ends up
- * counted as loaded, unchanged or failed; failures keep their source line so they can be fixed.
+ * counted as loaded, unchanged, failed or (queued batches) queued; failures keep their source line so they can be fixed.
  */
 export async function loadCatalog(path: string, options: CatalogLoadOptions): Promise<LoadSummary> {
   const started = performance.now();
   const batchSize = options.batchSize ?? 500;
   const concurrency = options.concurrency ?? 2;
-  const summary: LoadSummary = { loaded: 0, unchanged: 0, failed: 0, seconds: 0, failures: [] };
+  const summary: LoadSummary = { loaded: 0, queued: 0, jobs: [], unchanged: 0, failed: 0, seconds: 0, failures: [] };
   const inFlight = new Set<Promise<void>>();
 
   const sendBatch = async (records: RawRecord[], lines: number[]) => {
     const outcome = await options.send(records);
+    if ("job_id" in outcome) {
+      summary.queued += outcome.counts.queued;
+      if (outcome.job_id !== null) summary.jobs.push(outcome.job_id);
+    }
     for (const item of outcome.items) {
       if (item.status === "failed") {
         summary.failed += 1;

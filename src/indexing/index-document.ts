@@ -16,15 +16,19 @@ function categoryPaths(category: readonly string[]): string[] {
   return category.map((_, i) => category.slice(0, i + 1).join("/"));
 }
 
+/** A cleaned product as its stored fields (unknown fields flattened back), without the derived ones. */
+export function productSource(product: Product): Record<string, unknown> & Omit<Product, "extra"> {
+  const { extra, ...fields } = product;
+  return { ...extra, ...fields };
+}
+
 export function toIndexDocument(
   product: Product,
   hash: string,
   enrichment: { embedding: Float32Array; modelVersion: string } | null,
 ): IndexDocument {
-  const { extra, ...fields } = product;
   const document: IndexDocument = {
-    ...extra,
-    ...fields,
+    ...productSource(product),
     content_hash: hash,
     model_version: enrichment?.modelVersion ?? null,
     indexed_at: new Date().toISOString(),

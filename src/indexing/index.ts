@@ -3,10 +3,10 @@ export type { EnrichOptions, EnrichOutcome, EnrichItemResult, EnrichStatus, Enri
 export { cleanProduct, FIELD_LIMITS, RESERVED_FIELDS } from "./clean-product";
 export type { CleanResult } from "./clean-product";
 export { contentHash } from "./content-hash";
-export { toIndexDocument } from "./index-document";
+export { toIndexDocument, productSource } from "./index-document";
 export type { IndexDocument } from "./index-document";
 export { loadCatalog } from "./catalog-loader";
-export type { LoadSummary, LoadFailure, CatalogLoadOptions } from "./catalog-loader";
+export type { LoadSummary, LoadFailure, CatalogLoadOptions, QueuedBatch } from "./catalog-loader";
 export { readCatalog, parseFieldMap, guessCatalogFormat, applyFieldMap, CatalogLineError } from "./catalog-reader";
 export type { CatalogFormat, CatalogReadOptions, CatalogEntry } from "./catalog-reader";
 export type { Product, RawRecord } from "./product";

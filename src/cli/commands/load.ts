@@ -15,6 +15,7 @@ interface LoadFlags extends CatalogFlags {
   index?: string;
   sidecarUrl?: string;
   errors?: string;
+  async?: boolean;
 }
 
 async function countLines(path: string): Promise<number> {
@@ -34,6 +35,7 @@ export function loadCommand(): Command {
     .option("--index <name>", `index or alias to write to ${envDefault("PRODUCTS_ALIAS")}`)
     .option("--sidecar-url <url>", "sidecar URL (env SIDECAR_URL)")
     .option("--errors <file>", "write every failed document as JSONL to this file")
+    .option("--async", "queue the batches: the sidecar cleans and validates them and answers at once, `relevance worker` embeds and writes them (embed-documents jobs)")
     .action(async (flags: LoadFlags) => {
       const connections = readConnectionSettings();
       const client = cliSidecarClient(connections, flags.sidecarUrl);
@@ -43,7 +45,10 @@ export function loadCommand(): Command {
         batchSize: flags.batchSize,
         concurrency: flags.concurrency,
         // The products alias this command was configured with, as `serve` is: PRODUCTS_ALIAS agrees across both.
-        send: (documents) => client.enrich(documents, { index: flags.index ?? connections.productsAlias }),
+        send: (documents) => {
+          const index = flags.index ?? connections.productsAlias;
+          return flags.async ? client.enrichQueued(documents, { index }) : client.enrich(documents, { index });
+        },
         onProgress: (n) => progress.increment(n),
       });
       progress.stop();
@@ -52,6 +57,11 @@ export function loadCommand(): Command {
       }
       if (summary.failures.length > 20) note(`… and ${summary.failures.length - 20} more failures${flags.errors ? ` (all in ${flags.errors})` : " (use --errors FILE to keep them all)"}`);
       if (flags.errors) await writeFile(flags.errors, summary.failures.map((f) => JSON.stringify(f)).join("\n") + "\n");
+      if (flags.async) {
+        note(`${summary.queued} documents queued in ${summary.jobs.length} embed-documents jobs (relevance jobs shows them; relevance worker runs them)`);
+        printSummary({ queued: summary.queued, failed: summary.failed, seconds: summary.seconds, jobs: summary.jobs });
+        return;
+      }
       printSummary({ loaded: summary.loaded, failed: summary.failed, unchanged: summary.unchanged, seconds: summary.seconds });
     });
 }

@@ -1,22 +1,39 @@
 import { Command } from "commander";
-import { loadConfig, redactUrlCredentials } from "../../config";
-import { connectQueueRedis, JobWorker } from "../../jobs";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { loadConfig, redactUrlCredentials, type ConfigOverrides } from "../../config";
+import { connectQueueRedis, JobQueue, JobWorker, registerQueueMetrics, startMetricsServer, type MetricsServer } from "../../jobs";
 import { createRuntime } from "../../runtime";
 import { positiveInt } from "../output";
 
 /** Deadline of one OpenSearch call of a job: bulk writes of a batch and index administration take longer than a search. */
 const JOB_CALL_TIMEOUT_MS = 60_000;
 
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--metrics-port must be 0–65535, got "${value}"`);
+  return port;
+}
+
 /** `relevance worker`: runs the rebuild queue's jobs in the foreground until SIGINT/SIGTERM. */
 export function workerCommand(): Command {
   return new Command("worker")
     .description("run the rebuild queue's worker (foreground); SIGTERM checkpoints the running job, gives it back to the queue and exits")
     .option("--concurrency <n>", "jobs run at once (env JOBS_CONCURRENCY, default 1)", positiveInt("--concurrency"))
-    .action(async (flags: { concurrency?: number }) => {
-      const config = loadConfig(flags.concurrency ? { jobsConcurrency: flags.concurrency } : {});
+    .option("--metrics-port <n>", "serve GET /metrics on this port, 0 = off (env WORKER_METRICS_PORT, default 0)", portNumber)
+    .action(async (flags: { concurrency?: number; metricsPort?: number }) => {
+      const overrides: ConfigOverrides = {
+        ...(flags.concurrency ? { jobsConcurrency: flags.concurrency } : {}),
+        ...(flags.metricsPort === undefined ? {} : { workerMetricsPort: flags.metricsPort }),
+      };
+      const config = loadConfig(overrides);
       const runtime = createRuntime(config);
       const connection = connectQueueRedis(config.redisUrl);
       connection.on("error", (err: Error) => runtime.logger.debug({ err }, "queue redis connection error"));
+      // Queue depth per type is read from Redis at each scrape; durations and failures are this worker's own jobs.
+      const registry = new Registry();
+      collectDefaultMetrics({ register: registry });
+      const depthQueue = new JobQueue({ connection, name: config.jobsQueue });
+      const metrics = registerQueueMetrics({ registry, queue: () => depthQueue, logger: runtime.logger, finished: "observed" });
       const worker = new JobWorker({
         connection,
         queueName: config.jobsQueue,
@@ -28,11 +45,16 @@ export function workerCommand(): Command {
         maxStalledCount: config.jobsAttempts,
         batchSize: config.reindexBatchSize,
         timeoutMs: Math.max(config.opensearchTimeoutMs, JOB_CALL_TIMEOUT_MS),
+        attempts: config.jobsAttempts,
+        backoffMs: config.jobsBackoffMs,
+        onFinished: (type, outcome, seconds) => metrics.observe(type, outcome, seconds),
       });
       await worker.waitUntilReady();
+      let server: MetricsServer | null = null;
+      if (config.workerMetricsPort > 0) server = await startMetricsServer(registry, config.workerMetricsPort, config.host);
       runtime.logger.info(
-        { queue: config.jobsQueue, concurrency: config.jobsConcurrency, opensearch: redactUrlCredentials(config.opensearchUrl) },
-        `worker running jobs of ${config.jobsQueue}`,
+        { queue: config.jobsQueue, concurrency: config.jobsConcurrency, opensearch: redactUrlCredentials(config.opensearchUrl), metricsPort: server?.port ?? null },
+        `worker running jobs of ${config.jobsQueue}${server ? `; GET /metrics on ${config.host}:${server.port}` : ""}`,
       );
       await new Promise<void>((resolve) => {
         process.once("SIGINT", () => resolve());
@@ -40,6 +62,8 @@ export function workerCommand(): Command {
       });
       runtime.logger.info("worker stopping: the running batch is checkpointed, then the job goes back to the queue");
       await worker.close();
+      await server?.close();
+      await depthQueue.close();
       connection.disconnect();
       await runtime.close();
     });
