@@ -19,3 +19,6 @@ export { fitBehaviour } from "./behaviour-fit";
 export type { BehaviourFitOptions } from "./behaviour-fit";
 export { SessionSimulator } from "./session-simulator";
 export type { SimulationOptions, SyntheticEvent } from "./session-simulator";
+export { catalogVariants } from "./catalog-variants";
+export type { VariantOptions } from "./catalog-variants";
+export { rewriteUnits, rewriteSynonym, rewriteWordOrder, replaceWord } from "./title-rewrite";
