@@ -39,3 +39,23 @@ export function bootstrapMeanInterval(values: readonly number[], options: Bootst
   const tail = (1 - confidence) / 2;
   return [quantile(means, tail), quantile(means, 1 - tail)];
 }
+
+/**
+ * Percentile-bootstrap interval of any statistic of `n` paired observations (e.g. an AUC over scored
+ * samples): `statistic` receives each resample as indices drawn with replacement. Returns undefined for n = 0.
+ */
+export function bootstrapInterval(n: number, statistic: (indices: Uint32Array) => number, options: BootstrapOptions = {}): [number, number] | undefined {
+  if (n === 0) return undefined;
+  const resamples = options.resamples ?? 10_000;
+  const confidence = options.confidence ?? 0.95;
+  const random = seededRandom(options.seed ?? 42);
+  const values = new Array<number>(resamples);
+  const indices = new Uint32Array(n);
+  for (let r = 0; r < resamples; r += 1) {
+    for (let i = 0; i < n; i += 1) indices[i] = Math.floor(random() * n);
+    values[r] = statistic(indices);
+  }
+  values.sort((a, b) => a - b);
+  const tail = (1 - confidence) / 2;
+  return [quantile(values, tail), quantile(values, 1 - tail)];
+}

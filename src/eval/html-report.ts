@@ -3,16 +3,24 @@ import { type Evaluation } from "./evaluation";
 import { METRIC_KEYS, metricLabel } from "./metrics";
 import { type EvalRunConfig } from "./results-file";
 
-/** What the page script draws; computed here so the page only plots. */
-interface ReportData {
+/** What the page script draws; computed by the caller so the page only plots. Shared by every report of the lab (eval, synthetic data quality). */
+export interface ReportPage {
   title: string;
   subtitle: string;
   notes: string[];
+  /** The bar chart: one group per label, one bar per series. */
   metrics: string[];
   series: { name: string; values: (number | null)[] }[];
-  histogram: { title: string; labels: string[]; counts: number[] };
+  /** @defaultValue "Mean metrics" */
+  barsTitle?: string;
+  /** Upper end of the bars' axis; null lets it fit the data. @defaultValue 1 */
+  barsMax?: number | null;
+  /** `unit` names the counted things. @defaultValue unit "queries" */
+  histogram: { title: string; labels: string[]; counts: number[]; unit?: string };
   tables: { id: string; title: string; columns: string[]; rows: (string | number)[][] }[];
 }
+
+type ReportData = ReportPage;
 
 const fixed = (value: number): string => value.toFixed(4);
 
@@ -110,13 +118,14 @@ const PAGE_SCRIPT = `
     });
     var options = [
       { id: "chart-means", option: {
-        title: { text: "Mean metrics" }, tooltip: {}, legend: { top: 28 }, animation: false,
-        grid: { top: 70 }, xAxis: { type: "category", data: data.metrics }, yAxis: { type: "value", min: 0, max: 1 },
+        title: { text: data.barsTitle || "Mean metrics" }, tooltip: {}, legend: { top: 28 }, animation: false,
+        grid: { top: 70 }, xAxis: { type: "category", data: data.metrics, axisLabel: { interval: 0, rotate: data.metrics.length > 8 ? 40 : 0 } },
+        yAxis: { type: "value", min: 0, max: data.barsMax === undefined ? 1 : data.barsMax },
         series: data.series.map(function (s) { return { name: s.name, type: "bar", data: s.values, label: { show: true, position: "top", formatter: function (p) { return p.value == null ? "" : p.value.toFixed(3); } } }; })
       } },
       { id: "chart-histogram", option: {
         title: { text: data.histogram.title }, tooltip: {}, animation: false,
-        xAxis: { type: "category", data: data.histogram.labels }, yAxis: { type: "value", name: "queries", minInterval: 1 },
+        xAxis: { type: "category", data: data.histogram.labels }, yAxis: { type: "value", name: data.histogram.unit || "queries", minInterval: data.histogram.unit ? 0 : 1 },
         series: [{ type: "bar", data: data.histogram.counts, barCategoryGap: "5%" }]
       } }
     ];
@@ -144,6 +153,11 @@ function scriptSafeJson(value: unknown): string {
 
 /** One self-contained HTML file (echarts inlined) that works offline. */
 export function buildHtmlReport(evaluation: Evaluation, config: EvalRunConfig): string {
+  return renderReportPage(reportData(evaluation, config));
+}
+
+/** The lab's report page for any `ReportPage`: one self-contained HTML file (echarts inlined) that works offline. */
+export function renderReportPage(page: ReportPage): string {
   const echartsSource = readFileSync(require.resolve("echarts/dist/echarts.min.js"), "utf8");
   return `<!doctype html>
 <html lang="en">
@@ -167,7 +181,7 @@ export function buildHtmlReport(evaluation: Evaluation, config: EvalRunConfig): 
 <div id="chart-histogram" class="chart"></div>
 <div id="tables"></div>
 <script>${echartsSource}</script>
-<script type="application/json" id="report-data">${scriptSafeJson(reportData(evaluation, config))}</script>
+<script type="application/json" id="report-data">${scriptSafeJson(page)}</script>
 <script>${PAGE_SCRIPT}</script>
 </body>
 </html>

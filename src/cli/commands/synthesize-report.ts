@@ -1,0 +1,81 @@
+import { Command, Option } from "commander";
+import { parseFieldMap, type CatalogFormat } from "../../indexing";
+import { readCatalogProducts } from "../../model/training-inputs";
+import { qualityReport, qualitySummaryLine, writeQualityReport } from "../../synthetic/quality";
+import { note, positiveInt, printSummary } from "../output";
+
+interface SynthesizeReportFlags {
+  real: string;
+  synthetic: string;
+  catalog?: string;
+  format?: CatalogFormat;
+  map?: string;
+  realLists?: string;
+  syntheticLists?: string;
+  tstr?: string;
+  trtr?: string;
+  mixed?: string;
+  private?: string;
+  out: string;
+  folds: number;
+  resamples: number;
+  seed: number;
+}
+
+/** Item id → top-level category, from the catalog (for the category shares). */
+async function categoriesOf(flags: SynthesizeReportFlags): Promise<((itemId: string) => string | undefined) | undefined> {
+  if (!flags.catalog) return undefined;
+  const { products } = await readCatalogProducts(flags.catalog, { map: parseFieldMap(flags.map), ...(flags.format ? { format: flags.format } : {}) });
+  const categories = new Map<string, string>();
+  for (const [id, product] of products) {
+    const top = product.category?.[0];
+    if (top) categories.set(id, top);
+  }
+  note(`catalog: ${products.size} products, ${categories.size} with a category`);
+  return (itemId) => categories.get(itemId);
+}
+
+async function synthesizeReportAction(flags: SynthesizeReportFlags): Promise<void> {
+  const categoryOf = await categoriesOf(flags);
+  const report = await qualityReport({
+    real: flags.real,
+    synthetic: flags.synthetic,
+    ...(categoryOf ? { categoryOf } : {}),
+    ...(flags.realLists ? { realLists: flags.realLists } : {}),
+    ...(flags.syntheticLists ? { syntheticLists: flags.syntheticLists } : {}),
+    ...(flags.tstr ? { tstr: flags.tstr } : {}),
+    ...(flags.trtr ? { trtr: flags.trtr } : {}),
+    ...(flags.mixed ? { mixed: flags.mixed } : {}),
+    ...(flags.private ? { private: flags.private } : {}),
+    folds: flags.folds,
+    resamples: flags.resamples,
+    seed: flags.seed,
+  });
+  const written = await writeQualityReport(flags.out, report, { real: flags.real, synthetic: flags.synthetic });
+  note(`wrote ${written.html} and ${written.json}`);
+  printSummary({ ...qualitySummaryLine(report), report: written.html });
+}
+
+/** `relevance synthesize report`: how close synthetic data is to real data, as the lab's HTML report plus a JSON line. */
+export function synthesizeReportCommand(): Command {
+  return new Command("report")
+    .description(
+      "compare synthetic with real data: per-statistic distances of the events (KS and Wasserstein-1; total variation and Jensen–Shannon for categories), a classifier two-sample test (cross-validated AUC, 0.5 is perfect), per-feature distances of lists files, and TSTR/TRTR from `relevance eval` summary lines; writes <out>/report.html and report.json",
+    )
+    .requiredOption("--real <file>", "real events NDJSON (.gz accepted)")
+    .requiredOption("--synthetic <file>", "synthetic events NDJSON (.gz accepted)")
+    .option("--catalog <file>", "catalog (CSV or JSONL, .gz accepted) for the category shares of interacted items")
+    .addOption(new Option("--format <format>", "catalog format (default: from the file name)").choices(["csv", "jsonl"]))
+    .option("--map <pairs>", "catalog field=column pairs, e.g. id=product_uid,title=product_title")
+    .option("--real-lists <file>", "lists file of real candidates (`train reranker --save-lists`): per re-ranker feature distances")
+    .option("--synthetic-lists <file>", "lists file with synthetic rows (`synthesize features --out`); its rows marked synthetic are compared")
+    .option("--tstr <file>", "the last stdout line of `relevance eval` for the re-ranker trained on synthetic data")
+    .option("--trtr <file>", "the same for the re-ranker trained on real data (the reference)")
+    .option("--mixed <file>", "the same for real + synthetic")
+    .option("--private <file>", "the same for synthetic data fitted with --epsilon (differential privacy)")
+    .requiredOption("--out <dir>", "folder for report.html and report.json")
+    .option("--folds <n>", "folds of the two-sample test", positiveInt("--folds"), 5)
+    .option("--resamples <n>", "bootstrap resamples of its AUC interval", positiveInt("--resamples"), 1000)
+    .option("--seed <n>", "random seed (sampling, folds, bootstrap)", positiveInt("--seed"), 42)
+    .action(synthesizeReportAction);
+}
