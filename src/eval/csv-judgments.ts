@@ -1,6 +1,7 @@
 import { parse } from "csv-parse/sync";
 import { CsvError } from "csv-parse";
 import { JudgmentCollector, parseGrade, type JudgmentGroup, type JudgmentSet } from "./judgment-set";
+import { isSyntheticFlag, isSyntheticUser } from "./synthetic-judgments";
 
 const REQUIRED = ["query", "doc_id", "grade"] as const;
 
@@ -10,7 +11,11 @@ interface RecordWithInfo {
   info: { lines: number };
 }
 
-/** Parses our CSV judgment format: header `query,doc_id,grade` plus an optional `user_id` column, any order. */
+/**
+ * Parses our CSV judgment format: header `query,doc_id,grade` plus optional `user_id` and `synthetic`
+ * columns, any order. A row is synthetic when its `synthetic` is true/1/yes or its user is one of the
+ * session simulator's (`syn-<seed>-<n>`).
+ */
 export function parseCsvJudgments(text: string, source: string): JudgmentSet {
   const collector = new JudgmentCollector(source, "csv");
   let records: RecordWithInfo[];
@@ -30,7 +35,7 @@ export function parseCsvJudgments(text: string, source: string): JudgmentSet {
     return collector.finish();
   }
   const at = (name: string): number => columns.indexOf(name);
-  const [queryAt, docAt, gradeAt, userAt] = [at("query"), at("doc_id"), at("grade"), at("user_id")];
+  const [queryAt, docAt, gradeAt, userAt, syntheticAt] = [at("query"), at("doc_id"), at("grade"), at("user_id"), at("synthetic")];
 
   for (const { record, info } of rows) {
     const where = `line ${info.lines}`;
@@ -46,7 +51,8 @@ export function parseCsvJudgments(text: string, source: string): JudgmentSet {
     if (docId === "") collector.problem(where, "empty doc_id");
     const grade = parseGrade(rawGrade);
     if (grade === undefined) collector.problem(where, `grade ${JSON.stringify(rawGrade)} is not a number ≥ 0`);
-    if (query !== "" && docId !== "" && grade !== undefined) collector.add(where, query, userId, docId, grade);
+    const synthetic = (syntheticAt >= 0 && isSyntheticFlag(record[syntheticAt] ?? "")) || (userId !== undefined && isSyntheticUser(userId));
+    if (query !== "" && docId !== "" && grade !== undefined) collector.add(where, query, userId, docId, grade, synthetic);
   }
   return collector.finish();
 }
@@ -55,14 +61,16 @@ function csvField(value: string): string {
   return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** Writes groups in our CSV format; the `user_id` column appears only when some group has a user. */
+/** Writes groups in our CSV format; the `user_id` and `synthetic` columns appear only when some group has a user / a synthetic row. */
 export function formatCsvJudgments(groups: readonly JudgmentGroup[]): string {
   const withUser = groups.some((g) => g.userId !== undefined);
-  const lines = [withUser ? "query,doc_id,grade,user_id" : "query,doc_id,grade"];
+  const withSynthetic = groups.some((g) => (g.syntheticDocs?.size ?? 0) > 0);
+  const lines = [["query,doc_id,grade", ...(withUser ? ["user_id"] : []), ...(withSynthetic ? ["synthetic"] : [])].join(",")];
   for (const group of groups) {
     for (const [docId, grade] of group.grades) {
       const fields = [group.query, docId, String(grade)];
       if (withUser) fields.push(group.userId ?? "");
+      if (withSynthetic) fields.push(group.syntheticDocs?.has(docId) ? "true" : "false");
       lines.push(fields.map(csvField).join(","));
     }
   }

@@ -9,6 +9,8 @@ export interface JudgmentGroup {
   readonly userId?: string;
   /** doc id → grade (a number ≥ 0; 0 means judged not relevant). */
   readonly grades: ReadonlyMap<string, number>;
+  /** Doc ids whose row is synthetic (made by the synthetic data engine, see `synthetic-judgments.ts`); absent when none. */
+  readonly syntheticDocs?: ReadonlySet<string>;
 }
 
 export interface JudgmentSet {
@@ -28,6 +30,7 @@ interface MutableGroup {
   query: string;
   userId: string | undefined;
   grades: Map<string, number>;
+  syntheticDocs: Set<string>;
   /** doc id → where the kept row came from, for duplicate warnings. */
   seenAt: Map<string, string>;
 }
@@ -65,12 +68,13 @@ export class JudgmentCollector {
     this.warnings.push(message);
   }
 
-  add(where: string, query: string, userId: string | undefined, docId: string, grade: number): void {
+  /** `synthetic`: the row was made by the synthetic data engine (a later row of the same doc decides, as for its grade). */
+  add(where: string, query: string, userId: string | undefined, docId: string, grade: number, synthetic = false): void {
     this.rows += 1;
     const key = JSON.stringify([query, userId ?? null]);
     let group = this.groups.get(key);
     if (!group) {
-      group = { query, userId, grades: new Map(), seenAt: new Map() };
+      group = { query, userId, grades: new Map(), syntheticDocs: new Set(), seenAt: new Map() };
       this.groups.set(key, group);
     }
     const earlier = group.seenAt.get(docId);
@@ -83,6 +87,8 @@ export class JudgmentCollector {
       );
     }
     group.grades.set(docId, grade);
+    if (synthetic) group.syntheticDocs.add(docId);
+    else group.syntheticDocs.delete(docId);
     group.seenAt.set(docId, where);
   }
 
@@ -90,9 +96,12 @@ export class JudgmentCollector {
   finish(): JudgmentSet {
     if (this.problems.length > 0) throw new JudgmentFileError(this.source, this.problems);
     if (this.rows === 0) throw new JudgmentFileError(this.source, [{ where: "file", message: "no judgments found" }]);
-    const groups: JudgmentGroup[] = [...this.groups.values()].map((g) =>
-      g.userId === undefined ? { query: g.query, grades: g.grades } : { query: g.query, userId: g.userId, grades: g.grades },
-    );
+    const groups: JudgmentGroup[] = [...this.groups.values()].map((g) => ({
+      query: g.query,
+      ...(g.userId === undefined ? {} : { userId: g.userId }),
+      grades: g.grades,
+      ...(g.syntheticDocs.size > 0 ? { syntheticDocs: g.syntheticDocs } : {}),
+    }));
     return {
       source: this.source,
       format: this.format,

@@ -11,6 +11,7 @@ import {
   readJudgments,
   runSearches,
   summaryLine,
+  withoutSyntheticJudgments,
   writeReport,
   type JudgmentFormat,
   type PipelineRun,
@@ -29,6 +30,7 @@ interface EvalOptions {
   seed: number;
   format?: JudgmentFormat;
   timeoutMs: number;
+  includeSynthetic?: boolean;
 }
 
 function positiveInteger(value: string): number {
@@ -89,7 +91,10 @@ async function runEval(options: EvalOptions): Promise<void> {
   for (const warning of judgments.warnings.slice(0, 5)) note(`  ${warning}`);
   if (judgments.warnings.length > 5) note(`  … and ${judgments.warnings.length - 5} more warnings`);
 
-  const groups = filterByMinJudgments(judgments.groups, options.minJudgments);
+  // Synthetic judgment rows are never scored as real unless asked (README "Synthetic data", provenance).
+  const real = options.includeSynthetic ? { groups: [...judgments.groups], rows: 0 } : withoutSyntheticJudgments(judgments.groups);
+  if (real.rows > 0) note(`left out ${real.rows} synthetic judgment rows (--include-synthetic scores them)`);
+  const groups = filterByMinJudgments(real.groups, options.minJudgments);
   if (groups.length === 0) throw new Error(`no query group has at least ${options.minJudgments} judgments`);
   if (groups.length < judgments.groups.length) {
     note(`kept ${groups.length} query groups with at least ${options.minJudgments} judgments`);
@@ -164,7 +169,7 @@ async function runEval(options: EvalOptions): Promise<void> {
     });
     note(`wrote ${written.results} and ${written.report}`);
   }
-  process.stdout.write(`${JSON.stringify(summaryLine(evaluation))}\n`);
+  process.stdout.write(`${JSON.stringify({ ...summaryLine(evaluation), ...(real.rows > 0 ? { synthetic_excluded: real.rows } : {}) })}\n`);
 }
 
 /** `relevance eval`: runs every judged query through the running sidecar and scores it (CONTRACTS §4). */
@@ -183,6 +188,7 @@ export function evalCommand(): Command {
     .option("--seed <n>", "seed of the bootstrap resampling", integer, 42)
     .option("--timeout-ms <ms>", "deadline of each search request", positiveInteger, 10_000)
     .addOption(new Option("--format <format>", "judgment file format (default: detected)").choices(JUDGMENT_FORMATS))
+    .option("--include-synthetic", "also score synthetic judgment rows (a true synthetic column, or a simulated syn-<seed>-<n> user); left out by default")
     .action(async (_args: unknown, command: Command) => {
       await runEval(command.opts<EvalOptions>());
     });
