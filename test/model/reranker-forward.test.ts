@@ -78,6 +78,18 @@ describe("attention re-ranker forward passes", () => {
     assertClose(batched[0] as Float32Array, alone as Float32Array, 1e-5, "padded vs alone");
   });
 
+  it("history vectors passed again (the same arrays, as serving's item-vector cache hands them out) score as fresh copies do, in any position", async () => {
+    const opts = { dimension: SHAPE.dimension, features: SHAPE.features, maskedHistory: 0 };
+    const shared = randomList(rng, { ...opts, candidates: 0, history: 10 }).history ?? [];
+    fast.score({ ...randomList(rng, { ...opts, candidates: 30, history: 0 }), history: shared });
+    // The same vector objects in another order and another list, after new ones: each must still be its own.
+    const again: RerankList = { ...randomList(rng, { ...opts, candidates: 20, history: 0 }), history: [...(randomList(rng, { ...opts, candidates: 0, history: 5 }).history ?? []), ...[...shared].reverse()] };
+    const [expected] = await reference.score([again]);
+    assertClose(fast.score(again).scores, expected as Float32Array, 1e-5, "the same arrays again");
+    const copies = { ...again, history: (again.history ?? []).map((h) => ({ ...h, embedding: h.embedding ? Float32Array.from(h.embedding) : null })) };
+    assert.deepEqual(fast.score(copies).scores, fast.score(again).scores);
+  });
+
   it("an empty history gives finite, deterministic scores, the same as no history at all or only masked items", () => {
     const base = randomList(rng, { candidates: 25, history: 0, dimension: SHAPE.dimension, features: SHAPE.features });
     const empty = fast.score(base);

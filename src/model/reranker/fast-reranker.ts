@@ -19,6 +19,14 @@ export class FastReranker {
   private readonly valueToScore: Float64Array;
   /** W_o·w_s [A]. */
   private readonly contextToScore: Float64Array;
+  /** W₁ transposed [K, F + 6]: each hidden unit's weights contiguous, for its dot product with the inputs. */
+  private readonly fusionByUnit: Float64Array;
+  /**
+   * W_u v per history vector, by the vector's identity: serving hands the same (cached) Float32Array of
+   * an item to every list it is in, so a user's history is projected once, not once per search. Weakly
+   * held, Float32Arrays only; a caller that changes a vector in place must pass a new array.
+   */
+  private readonly projected = new WeakMap<ArrayLike<number>, Float64Array>();
 
   constructor(
     private readonly weights: RerankerWeights,
@@ -36,6 +44,9 @@ export class FastReranker {
       for (let j = 0; j < k; j++) s += (weights.contextOutput[i * k + j] as number) * (weights.score[j] as number);
       this.contextToScore[i] = s;
     }
+    const inputs = this.inputs;
+    this.fusionByUnit = new Float64Array(k * inputs);
+    for (let i = 0; i < inputs; i++) for (let u = 0; u < k; u++) this.fusionByUnit[u * inputs + i] = weights.fusion[i * k + u] as number;
     this.valueToScore = new Float64Array(k);
     for (let i = 0; i < k; i++) {
       let s = 0;
@@ -68,16 +79,7 @@ export class FastReranker {
       historyIndex.push(j);
     }
     const hv = historyIndex.length;
-    const projection = w.projection;
-    for (let j = 0; j < hv; j++) {
-      const vj = j * d;
-      for (let r = 0; r < d; r++) {
-        let s = 0;
-        const row = r * d;
-        for (let c = 0; c < d; c++) s += (projection[row + c] as number) * (v[vj + c] as number);
-        t[vj + r] = s;
-      }
-    }
+    for (let j = 0; j < hv; j++) t.set(this.projectionOf(history[historyIndex[j] as number]?.embedding as ArrayLike<number>, v, j * d), j * d);
     const gamma = w.historyWeight[0] as number;
     const personalBias = w.personalBias[0] as number;
     const query = new Float32Array(d);
@@ -174,19 +176,30 @@ export class FastReranker {
       x[p + 3] = maxAttention;
       x[p + 4] = querySimilarity;
       x[p + 5] = hv > 0 ? 1 : 0;
-      // h_c = relu(x·W₁ + b₁)
+      // h_c = relu(x·W₁ + b₁), one contiguous dot product per hidden unit.
       const hc = c * k;
-      for (let u = 0; u < k; u++) hidden[hc + u] = w.fusionBias[u] as number;
-      for (let i = 0; i < inputs; i++) {
-        const xv = x[xi + i] as number;
-        if (xv === 0) continue;
-        const row = i * k;
-        for (let u = 0; u < k; u++) hidden[hc + u] = (hidden[hc + u] as number) + xv * (w.fusion[row + u] as number);
+      const byUnit = this.fusionByUnit;
+      for (let u = 0; u < k; u++) {
+        const base = u * inputs;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let i = 0;
+        for (; i + 3 < inputs; i += 4) {
+          s0 += (x[xi + i] as number) * (byUnit[base + i] as number);
+          s1 += (x[xi + i + 1] as number) * (byUnit[base + i + 1] as number);
+          s2 += (x[xi + i + 2] as number) * (byUnit[base + i + 2] as number);
+          s3 += (x[xi + i + 3] as number) * (byUnit[base + i + 3] as number);
+        }
+        for (; i < inputs; i++) s0 += (x[xi + i] as number) * (byUnit[base + i] as number);
+        const h = (w.fusionBias[u] as number) + (s0 + s1 + s2 + s3);
+        hidden[hc + u] = h > 0 ? h : 0;
       }
-      for (let u = 0; u < k; u++) if ((hidden[hc + u] as number) < 0) hidden[hc + u] = 0;
     }
 
-    // Listwise context: q_c, k_c [N, A] and the per-candidate scalar value h_c·W_v W_o w_s.
+    // Listwise context: q_c (pre-scaled by 1/√A), k_c [N, A] and the per-candidate scalar value h_c·W_v W_o w_s.
+    const scale = 1 / Math.sqrt(a);
     const q = new Float64Array(n * a);
     const keys = new Float64Array(n * a);
     const values = new Float64Array(n);
@@ -202,15 +215,15 @@ export class FastReranker {
         value += hu * (this.valueToScore[u] as number);
         own += hu * (w.score[u] as number);
         const row = u * a;
+        const scaled = hu * scale;
         for (let z = 0; z < a; z++) {
-          q[qc + z] = (q[qc + z] as number) + hu * (w.contextQuery[row + z] as number);
+          q[qc + z] = (q[qc + z] as number) + scaled * (w.contextQuery[row + z] as number);
           keys[qc + z] = (keys[qc + z] as number) + hu * (w.contextKey[row + z] as number);
         }
       }
       values[c] = value;
       direct[c] = own;
     }
-    const scale = 1 / Math.sqrt(a);
     const scores = new Float32Array(n);
     const context = new Float64Array(n);
     const row = new Float64Array(n);
@@ -231,7 +244,7 @@ export class FastReranker {
           s3 += (q[qc + z + 3] as number) * (keys[ko + z + 3] as number);
         }
         for (; z < a; z++) s += (q[qc + z] as number) * (keys[ko + z] as number);
-        s = (s + s1 + s2 + s3) * scale;
+        s += s1 + s2 + s3;
         row[o] = s;
         if (s > max) max = s;
       }
@@ -247,6 +260,24 @@ export class FastReranker {
     }
     if (!explain) return { scores };
     return { scores, explanations: this.explain(n, hv, x, hidden, attention, context, historyIndex) };
+  }
+
+  /** W_u·v of one history vector (its float32 values at `v[offset…]`), computed once per vector object. */
+  private projectionOf(embedding: ArrayLike<number>, v: Float64Array, offset: number): Float64Array {
+    const known = this.projected.get(embedding);
+    if (known) return known;
+    const d = this.shape.dimension;
+    const projection = this.weights.projection;
+    const t = new Float64Array(d);
+    for (let r = 0; r < d; r++) {
+      let s = 0;
+      const row = r * d;
+      for (let c = 0; c < d; c++) s += (projection[row + c] as number) * (v[offset + c] as number);
+      t[r] = s;
+    }
+    // Only typed arrays are kept (what serving passes); a plain number[] is projected every time.
+    if (embedding instanceof Float32Array) this.projected.set(embedding, t);
+    return t;
   }
 
   private explain(n: number, hv: number, x: Float32Array, hidden: Float64Array, attention: Float64Array, context: Float64Array, historyIndex: readonly number[]): CandidateExplanation[] {
