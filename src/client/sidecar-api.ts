@@ -42,6 +42,8 @@ export interface ProfileView {
   version: number;
   updated_at: string;
   event_count: number;
+  /** Of those, events marked synthetic. */
+  synthetic_events: number;
   recent: { item_id: string; type: string; timestamp: string }[];
   affinities: Record<"items" | "categories" | "brands" | "price_bands", { key: string; weight: number }[]>;
   interest: { model_version: string; dimension: number; events: number; vector?: number[] } | null;

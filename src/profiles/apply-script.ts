@@ -44,7 +44,7 @@ local function user(uk, ts)
   local u = users[uk]
   if u then return u end
   local base = P .. 'u:' .. uk .. ':'
-  u = { base = base, meta = base .. 'm', n = 0 }
+  u = { base = base, meta = base .. 'm', n = 0, y = 0 }
   local t0 = tonumber(redis.call('HGET', u.meta, 't0'))
   if not t0 then
     t0 = ts
@@ -105,6 +105,7 @@ for _, e in ipairs(events) do
     local u = user(e.u, e.ts)
     local sscale = scale(H.ls, e.ts - st0)
     u.n = u.n + 1
+    if e.y then u.y = u.y + 1 end
     if e.t == 'search' then
       if e.q then
         bump(P .. 's:qs', sscale, e.q, C.trackedQueries)
@@ -174,6 +175,7 @@ for _, u in ipairs(touched) do
   if u.recentChanged then redis.call('ZREMRANGEBYRANK', u.base .. 'r', 0, -(H.n + 1)) end
   redis.call('HINCRBY', u.meta, 'v', 1)
   redis.call('HINCRBY', u.meta, 'n', u.n)
+  if u.y > 0 then redis.call('HINCRBY', u.meta, 'y', u.y) end
   redis.call('HSET', u.meta, 'u', string.format('%.0f', H.now))
   for _, suffix in ipairs({ 'm', 'r', 'ai', 'ac', 'ab', 'ap', 'v' }) do redis.call('PEXPIRE', u.base .. suffix, H.pttl) end
 end
@@ -204,6 +206,8 @@ export interface ScriptEvent {
   pb?: string;
   /** ARGV index of the item's embedding. */
   e?: number;
+  /** 1: the event is synthetic (counted in the profile's `y`). */
+  y?: 1;
   mv?: string;
   d?: number;
 }

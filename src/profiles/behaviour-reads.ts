@@ -41,6 +41,8 @@ export interface UserProfile {
   /** Epoch ms of the last update. */
   readonly updatedAt: number;
   readonly eventCount: number;
+  /** Of those, events marked synthetic: a profile built (partly) by the synthetic data engine says so. */
+  readonly syntheticEvents: number;
   /** Newest first, at most the configured number; one entry per (item, type). */
   readonly recent: readonly RecentInteraction[];
   readonly affinities: {
@@ -81,6 +83,7 @@ export interface StoredProfile {
   readonly version: number;
   readonly updatedAt: number;
   readonly eventCount: number;
+  readonly syntheticEvents: number;
   readonly epoch: number;
   readonly recent: readonly RecentInteraction[];
   readonly items: readonly (readonly [string, number])[];
@@ -143,6 +146,7 @@ function decodeStored(reply: LuaReply[]): StoredProfile {
     version: num("v"),
     updatedAt: num("u"),
     eventCount: num("n"),
+    syntheticEvents: num("y"),
     epoch: num("t0"),
     recent,
     items: pairs(reply[4]),
@@ -179,6 +183,7 @@ export function profileAt(userKey: string, stored: StoredProfile, rate: number, 
     version: stored.version,
     updatedAt: stored.updatedAt,
     eventCount: stored.eventCount,
+    syntheticEvents: stored.syntheticEvents,
     recent: stored.recent,
     affinities: {
       items: decay(stored.items),

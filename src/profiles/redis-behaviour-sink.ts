@@ -154,6 +154,7 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
       const query = queryKey(event.query);
       if (query) out.q = query;
       if (event.sessionKey) out.s = event.sessionKey;
+      if (event.synthetic) out.y = 1;
       if (event.type === "search" || event.itemId === undefined) return out;
       out.i = event.itemId;
       out.tc = TYPE_CODES[event.type];

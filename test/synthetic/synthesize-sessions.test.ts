@@ -127,6 +127,11 @@ describe("relevance synthesize sessions", function () {
       const admin = new SidecarClient({ baseUrl: url, apiKey: TEST_API_KEYS.admin });
       const profile = await admin.profile(clicker);
       assert.ok(profile && profile.event_count > 0, "the synthetic user's events built a profile");
+      assert.equal(profile.synthetic_events, profile.event_count, "the profile says it was built from synthetic events");
+      const writer = new SidecarClient({ baseUrl: url, apiKey: TEST_API_KEYS.write });
+      await writer.events([{ user_id: "real-person", type: "click", item_id: catalog[0]?.id, timestamp: Date.now() - 60_000 }]);
+      const real = await admin.profile("real-person");
+      assert.ok(real && real.event_count === 1 && real.synthetic_events === 0);
     });
   });
 });

@@ -31,6 +31,7 @@ function profileBody(profile: UserProfile, options: { vector: boolean; top: numb
     version: profile.version,
     updated_at: new Date(profile.updatedAt).toISOString(),
     event_count: profile.eventCount,
+    synthetic_events: profile.syntheticEvents,
     recent: profile.recent.map((r) => ({ item_id: r.itemId, type: r.type, timestamp: new Date(r.timestamp).toISOString() })),
     affinities: {
       items: entries(profile.affinities.items, options.top),
