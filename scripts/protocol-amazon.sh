@@ -67,6 +67,6 @@ sleep 3
 curl -fs "${SIDECAR_URL}/readyz" >&2 || true; echo >&2
 
 say "eval personal vs hybrid"
-relevance eval --judgments "${work}/judgments.csv" --pipeline personal --compare hybrid --out "${work}/eval-personal-hybrid" | tail -1
+relevance eval --judgments "${work}/judgments.csv" --pipeline personal --compare hybrid --concurrency 4 --out "${work}/eval-personal-hybrid" | tail -1
 say "eval personal vs rerank"
-relevance eval --judgments "${work}/judgments.csv" --pipeline personal --compare rerank --out "${work}/eval-personal-rerank" | tail -1
+relevance eval --judgments "${work}/judgments.csv" --pipeline personal --compare rerank --concurrency 4 --out "${work}/eval-personal-rerank" | tail -1
