@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { normalizeText, STOPWORDS, tokenize, TextFeaturizer } from "../../model";
 
 /** Words of a query or a field considered at most: features stay linear-time on any input. */
@@ -22,22 +23,53 @@ function stems(tokens: readonly string[]): Set<string> {
 /** A query prepared once per request for matching every candidate. */
 export class PreparedQuery {
   readonly tokens: readonly string[];
+  readonly tokenSet: ReadonlySet<string>;
   readonly stems: ReadonlySet<string>;
   /** Tokens joined by single spaces, padded, for phrase tests. */
   readonly phrase: string;
 
   constructor(query: string) {
     this.tokens = words(query, MAX_QUERY_WORDS);
+    this.tokenSet = new Set(this.tokens);
     this.stems = stems(this.tokens);
     this.phrase = this.tokens.join(" ");
   }
 }
 
-/** Stemmed words of a field value (string or array of strings), bounded. */
-export function fieldWords(value: unknown): string[] {
-  if (typeof value === "string") return words(value, MAX_FIELD_WORDS);
-  if (Array.isArray(value)) return words(value.filter((v): v is string => typeof v === "string").join(" "), MAX_FIELD_WORDS);
-  return [];
+/** A field value's normalized words (bounded) and their stems (stopwords left out). */
+interface AnalyzedField {
+  readonly words: readonly string[];
+  readonly stems: ReadonlySet<string>;
+  /** The words joined by single spaces. */
+  readonly phrase: string;
+}
+
+const NO_WORDS: AnalyzedField = Object.freeze({ words: Object.freeze([]), stems: new Set<string>(), phrase: "" });
+
+/**
+ * Field values already analyzed, by their (bounded) text: the same products' titles, brands and
+ * categories come back search after search, and normalizing, tokenizing and stemming them was most of
+ * the feature rows' time. Values are immutable and shared.
+ */
+const analyzed = new LRUCache<string, AnalyzedField>({
+  max: 50_000,
+  // Bounded by text too (≈ 2 bytes per character for the key and the words): long values cannot fill memory.
+  maxSize: 32_000_000,
+  sizeCalculation: (field, key) => 4 * key.length + field.phrase.length * 2 + 1,
+});
+
+/** The words and stems of a field value (string or array of strings). */
+function analyze(value: unknown): AnalyzedField {
+  const text = typeof value === "string" ? value : Array.isArray(value) ? value.filter((v): v is string => typeof v === "string").join(" ") : null;
+  if (text === null) return NO_WORDS;
+  const key = text.length > MAX_FIELD_CHARS ? text.slice(0, MAX_FIELD_CHARS) : text;
+  let field = analyzed.get(key);
+  if (!field) {
+    const fieldWords = words(key, MAX_FIELD_WORDS);
+    field = { words: fieldWords, stems: stems(fieldWords), phrase: fieldWords.join(" ") };
+    analyzed.set(key, field);
+  }
+  return field;
 }
 
 /** Share of the query's (stemmed, stopword-free) words found in `fieldStems`; 0 for a query without such words. */
@@ -45,6 +77,14 @@ export function overlap(query: PreparedQuery, fieldStems: ReadonlySet<string>): 
   if (query.stems.size === 0) return 0;
   let found = 0;
   for (const stem of query.stems) if (fieldStems.has(stem)) found++;
+  return found / query.stems.size;
+}
+
+/** {@link overlap} against the union of several fields' stems, without building the union. */
+function anyOverlap(query: PreparedQuery, fields: readonly ReadonlySet<string>[]): number {
+  if (query.stems.size === 0) return 0;
+  let found = 0;
+  for (const stem of query.stems) if (fields.some((f) => f.has(stem))) found++;
   return found / query.stems.size;
 }
 
@@ -62,22 +102,17 @@ export interface TextMatch {
 
 /** Query–document text features of one candidate. */
 export function textMatch(query: PreparedQuery, fields: Readonly<Record<string, unknown>>): TextMatch {
-  const title = fieldWords(fields.title);
-  const brand = fieldWords(fields.brand);
-  const category = fieldWords(fields.category);
-  const titleStems = stems(title);
-  const brandStems = stems(brand);
-  const categoryStems = stems(category);
-  const any = new Set([...titleStems, ...brandStems, ...categoryStems]);
-  const titlePhrase = title.join(" ");
+  const { words: title, stems: titleStems, phrase: titlePhrase } = analyze(fields.title);
+  const { words: brand, stems: brandStems } = analyze(fields.brand);
+  const { stems: categoryStems } = analyze(fields.category);
   const q = query.phrase;
-  const queryTokens = new Set(query.tokens);
+  const queryTokens = query.tokenSet;
   return {
     titleTerms: title.length,
     titleOverlap: overlap(query, titleStems),
     brandOverlap: overlap(query, brandStems),
     categoryOverlap: overlap(query, categoryStems),
-    anyFieldOverlap: overlap(query, any),
+    anyFieldOverlap: anyOverlap(query, [titleStems, brandStems, categoryStems]),
     titleExact: q !== "" && titlePhrase === q ? 1 : 0,
     titlePhrase: q !== "" && ` ${titlePhrase} `.includes(` ${q} `) ? 1 : 0,
     titlePrefix: q !== "" && (titlePhrase === q || titlePhrase.startsWith(`${q} `)) ? 1 : 0,
