@@ -3,7 +3,7 @@
 # fitted to the click log stand in for one trained on the real log? Judgments-dev.csv is evaluation only.
 #
 #   scripts/protocol-synthetic-bestbuy.sh --data ../shared/datasets/bestbuy-clicks [--work DIR] [--port 18340] \
-#     [--redis-db 9] [--fraction 0.05] [--users 20000] [--syn-fraction 0.1] [--max-lists 1500] \
+#     [--redis-db 12] [--fraction 0.05] [--users 20000] [--syn-fraction 0.15] [--max-lists 1500] \
 #     [--max-seconds 300] [--epsilon 1] [--keep]
 #
 # 1. real split as scripts/protocol-bestbuy.sh (seeded --fraction of the users' last click + its search →
@@ -31,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-data="" work="" port=18340 redis_db=9 fraction=0.05 users=20000 syn_fraction=0.1 max_lists=1500 max_seconds=300 epsilon=1 keep=0
+data="" work="" port=18340 redis_db=12 fraction=0.05 users=20000 syn_fraction=0.15 max_lists=1500 max_seconds=300 epsilon=1 keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --data) data="$2"; shift 2 ;;

@@ -229,6 +229,7 @@ export async function fitBehaviour(path: string, options: BehaviourFitOptions): 
     searchesPerSession: histogram(releasedSearches, cap),
     funnel: { cartPerClick: ratio(outcome("add_to_cart"), outcome("click")), purchasePerCart: ratio(outcome("purchase"), outcome("add_to_cart")), repeatShare: ratio(outcome("repeat"), outcome("click")) },
     theta,
+    ...(options.results ? { clickRanks: Array.from({ length: depth }, (_, r) => releasedRanks.get(String(r)) ?? 0) } : {}),
     window: { start: Math.floor(start / 86_400_000) * 86_400_000, end },
     fit,
   };

@@ -45,6 +45,8 @@ export interface BehaviourModel {
   funnel: FunnelRates;
   /** Position bias θ_r relative to rank 1 (θ_0 = 1), ranks 1…depth. */
   theta: number[];
+  /** Real clicks per 0-based rank of the replayed lists (noised with ε), when the fit replayed the log: what `calibrated` examination matches. */
+  clickRanks?: number[];
   /** Timestamps are drawn in [start, end] (epoch ms). */
   window: { start: number; end: number };
   fit: FitReport | null;

@@ -18,6 +18,32 @@ export interface SimulationOptions {
   noise?: number;
   /** How strongly a user sticks to their favourite category, brand and price band (×, ≥ 1). @defaultValue 4 */
   preferenceStrength?: number;
+  /**
+   * PBM examination: `fitted` uses the model's θ as fitted; `calibrated` rescales it so the simulated clicks
+   * fall on the ranks where the log's replayed clicks fell (see {@link calibratedExamination}).
+   * @defaultValue "calibrated" when the model has replayed click ranks, else "fitted"
+   */
+  examination?: ExaminationMode;
+}
+
+export type ExaminationMode = "fitted" | "calibrated";
+export const EXAMINATION_MODES: readonly ExaminationMode[] = ["fitted", "calibrated"];
+
+/**
+ * θ for `calibrated` examination. The simulator's targets already carry the relevance (they are drawn from
+ * the log's own (query, item) clicks), so on the same ranking they sit where the real clicks sat; the
+ * replay-fitted θ, which cannot tell position bias from today's ranking's relevance, would push them to the
+ * top a second time. Calibrated: θ_r ∝ (share of real clicks at rank r) / (share of targets at rank r),
+ * scaled so the largest is 1 — the simulated click ranks then follow the real ones.
+ */
+export function calibratedExamination(realClicks: readonly number[], targets: readonly number[], fallback: readonly number[]): number[] {
+  const realTotal = realClicks.reduce((a, b) => a + b, 0);
+  const targetTotal = targets.reduce((a, b) => a + b, 0);
+  if (realTotal <= 0 || targetTotal <= 0) return [...fallback];
+  const ratio = fallback.map((_, r) => ((targets[r] ?? 0) > 0 ? (realClicks[r] ?? 0) / realTotal / ((targets[r] as number) / targetTotal) : Number.NaN));
+  const top = Math.max(...ratio.filter((x) => Number.isFinite(x)));
+  if (!(top > 0)) return [...fallback];
+  return ratio.map((x, r) => (Number.isFinite(x) ? Math.min(1, x / top) : (fallback[r] as number)));
 }
 
 /** One event as CONTRACTS §3 spells it, marked synthetic. */
@@ -78,7 +104,8 @@ function titleQuery(title: string, random: () => number): string {
  */
 export class SessionSimulator {
   readonly #model: BehaviourModel;
-  readonly #clickModel: ClickModel;
+  #clickModel: ClickModel;
+  readonly #examination: ExaminationMode;
   readonly #users: number;
   readonly #seed: number;
   readonly #target: number;
@@ -102,6 +129,7 @@ export class SessionSimulator {
     if (!(this.#strength >= 1)) throw new RangeError(`preference strength must be >= 1, got ${this.#strength}`);
     const depth = model.theta.length;
     this.#clickModel = (options.clickModel ?? "pbm") === "cascade" ? new CascadeModel(depth) : new PositionBasedModel(model.theta);
+    this.#examination = options.examination ?? (model.clickRanks ? "calibrated" : "fitted");
     this.#items = new Map(model.items.map((item) => [item.id, item]));
     const weighted = [...model.itemWeights].filter(([id, w]) => w > 0 && this.#items.has(id)).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     if (weighted.length === 0) throw new Error("no item has a popularity weight: nothing for synthetic users to look for");
@@ -210,10 +238,21 @@ export class SessionSimulator {
     }
   }
 
-  /** Plans, asks `results` for every distinct query, and yields all events, user by user. */
+  /** Plans, asks `results` for every distinct query, calibrates the examination when asked, and yields all events, user by user. */
   async *run(results: ResultSource): AsyncGenerator<SyntheticEvent> {
     const plan = this.plan();
     const lists = await results.resultsFor(SessionSimulator.queries(plan));
+    if (this.#examination === "calibrated" && this.#clickModel.kind === "pbm" && this.#model.clickRanks) {
+      const depth = this.#model.theta.length;
+      const targets = new Array<number>(depth).fill(0);
+      for (const user of plan) {
+        for (const search of user.searches) {
+          const rank = (lists.get(search.query) ?? []).indexOf(search.target);
+          if (rank >= 0 && rank < depth) targets[rank] = (targets[rank] as number) + 1;
+        }
+      }
+      this.#clickModel = new PositionBasedModel(calibratedExamination(this.#model.clickRanks, targets, this.#model.theta));
+    }
     for (const user of plan) yield* this.events(user, lists);
   }
 }

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { CascadeModel, PositionBasedModel, fitCascadeModel, fitPositionBasedModel, powerLawExamination, type Impression } from "../../src/synthetic";
+import { CascadeModel, PositionBasedModel, calibratedExamination, fitCascadeModel, fitPositionBasedModel, powerLawExamination, type Impression } from "../../src/synthetic";
 import { seededRandom } from "../../src/shared/seeded-random";
 
 const DEPTH = 10;
@@ -61,6 +61,15 @@ describe("click models", () => {
       assert.ok(Math.abs(fitted - value) < 0.05, `α of item ${i}: fitted ${fitted.toFixed(3)}, true ${value.toFixed(3)}`);
     });
     assert.equal(checked, ITEMS);
+  });
+
+  it("calibrated examination: flat when targets sit where the real clicks sat, and the click-share / target-share ratio otherwise", () => {
+    const fallback = powerLawExamination(4, 1);
+    assert.deepEqual(calibratedExamination([40, 30, 20, 10], [400, 300, 200, 100], fallback), [1, 1, 1, 1]);
+    assert.deepEqual(calibratedExamination([50, 25, 25, 0], [25, 25, 25, 25], fallback), [1, 0.5, 0.5, 0]);
+    // No target ever at a rank: that rank keeps its fitted θ; no real clicks at all: the fitted θ.
+    assert.deepEqual(calibratedExamination([10, 10, 0, 0], [10, 10, 0, 0], fallback), [1, 1, fallback[2], fallback[3]]);
+    assert.deepEqual(calibratedExamination([0, 0, 0, 0], [1, 1, 1, 1], fallback), fallback);
   });
 
   it("rejects impossible parameters with a clear message", () => {

@@ -16,6 +16,8 @@ import {
   simulatorItems,
   type BehaviourModel,
   type ClickModelKind,
+  type ExaminationMode,
+  EXAMINATION_MODES,
   type ResultSource,
   type SimulatorItem,
 } from "../../synthetic";
@@ -33,6 +35,7 @@ interface SessionsFlags {
   epsilon?: number;
   delta: number;
   clickModel: ClickModelKind;
+  examination?: ExaminationMode;
   send?: boolean;
   offline?: boolean;
   pipeline: string;
@@ -137,6 +140,7 @@ async function sessionsAction(flags: SessionsFlags): Promise<void> {
     clickModel: flags.clickModel,
     targetAttractiveness: flags.attractiveness,
     noise: flags.noise,
+    ...(flags.examination ? { examination: flags.examination } : {}),
   });
   let events = 0;
   const counts: Record<string, number> = {};
@@ -165,6 +169,7 @@ async function sessionsAction(flags: SessionsFlags): Promise<void> {
     results: results.name,
     ...(results instanceof SidecarResults ? { searches: results.searches } : {}),
     click_model: flags.clickModel,
+    theta: simulator.clickModel.kind === "pbm" ? Array.from({ length: model.theta.length }, (_, r) => Math.round(simulator.clickModel.examination(r) * 1000) / 1000) : null,
     epsilon: flags.fit ? (flags.epsilon ?? null) : null,
     out: flags.out,
     ...(sent ? { sent } : {}),
@@ -185,6 +190,7 @@ export function synthesizeSessionsCommand(): Command {
     .option("--epsilon <e>", "differential privacy: total ε of the statistics fitted from --fit (Laplace noise, README \"Synthetic data\")", positiveNumber("--epsilon"))
     .option("--delta <d>", "δ of the private query-text release (with --epsilon)", probability("--delta"), 1e-6)
     .addOption(new Option("--click-model <kind>", "click model").choices([...CLICK_MODEL_KINDS]).default("pbm"))
+    .addOption(new Option("--examination <mode>", "PBM position bias: as fitted, or calibrated so simulated clicks fall on the ranks the log's replayed clicks did (default: calibrated when --fit replayed the log)").choices([...EXAMINATION_MODES]))
     .option("--send", "also send the events through the sidecar's POST /v1/events (write scope, SIDECAR_API_KEY)")
     .option("--offline", "rank with the offline word-overlap fallback instead of the running sidecar (not the sidecar's ranking)")
     .option("--pipeline <name>", "the sidecar pipeline that ranks the simulated searches", "hybrid")
