@@ -171,8 +171,9 @@ export function selectSyntheticRows(lists: readonly StoredRerankList[], mode: Sy
     const candidates = list.candidates.filter((_, i) => keep[i]);
     const labels = list.labels.filter((_, i) => keep[i]);
     if (!labels.some((g) => g > 0)) continue;
-    const { synthetic: _synthetic, ...rest } = list;
-    kept.push({ ...rest, candidates, labels });
+    const real: StoredRerankList = { ...list, candidates, labels };
+    delete real.synthetic;
+    kept.push(real);
   }
   return kept;
 }

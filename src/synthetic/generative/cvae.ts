@@ -113,17 +113,17 @@ function oneHot(labels: Uint8Array, rows: readonly number[], classes: number): F
 }
 
 function encode(x: tf.Tensor2D, condition: tf.Tensor2D, w: Tensors): { mean: tf.Tensor2D; logVariance: tf.Tensor2D } {
-  const hidden = tf.relu(tf.add(tf.matMul(tf.concat([x, condition], 1), w.encoderHidden as tf.Tensor2D), w.encoderHiddenBias)) as tf.Tensor2D;
+  const hidden = tf.relu(tf.add<tf.Tensor2D>(tf.matMul(tf.concat([x, condition], 1), w.encoderHidden), w.encoderHiddenBias));
   return {
-    mean: tf.add(tf.matMul(hidden, w.encoderMean as tf.Tensor2D), w.encoderMeanBias) as tf.Tensor2D,
+    mean: tf.add<tf.Tensor2D>(tf.matMul(hidden, w.encoderMean), w.encoderMeanBias),
     // Bounded so exp() cannot overflow early in training.
-    logVariance: tf.clipByValue(tf.add(tf.matMul(hidden, w.encoderLogVariance as tf.Tensor2D), w.encoderLogVarianceBias), -10, 10) as tf.Tensor2D,
+    logVariance: tf.clipByValue(tf.add<tf.Tensor2D>(tf.matMul(hidden, w.encoderLogVariance), w.encoderLogVarianceBias), -10, 10),
   };
 }
 
 function decode(z: tf.Tensor2D, condition: tf.Tensor2D, w: Tensors): tf.Tensor2D {
-  const hidden = tf.relu(tf.add(tf.matMul(tf.concat([z, condition], 1), w.decoderHidden as tf.Tensor2D), w.decoderHiddenBias)) as tf.Tensor2D;
-  return tf.add(tf.matMul(hidden, w.decoderOutput as tf.Tensor2D), w.decoderOutputBias) as tf.Tensor2D;
+  const hidden = tf.relu(tf.add<tf.Tensor2D>(tf.matMul(tf.concat([z, condition], 1), w.decoderHidden), w.decoderHiddenBias));
+  return tf.add<tf.Tensor2D>(tf.matMul(hidden, w.decoderOutput), w.decoderOutputBias);
 }
 
 /**
@@ -181,12 +181,12 @@ export async function trainCvae(
           const loss = optimizer.minimize(
             () => {
               const { mean, logVariance } = encode(input, condition, variables);
-              const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVariance, 0.5)), epsilon)) as tf.Tensor2D;
+              const z = tf.add<tf.Tensor2D>(mean, tf.mul(tf.exp(tf.mul(logVariance, 0.5)), epsilon));
               const output = decode(z, condition, variables);
               const recon = tf.div(tf.mul(tf.sum(tf.square(tf.sub(output, input))), 0.5), b);
               const divergence = tf.div(tf.mul(tf.sum(tf.sub(tf.add(tf.square(mean), tf.exp(logVariance)), tf.add(logVariance, 1))), 0.5), b);
               terms = [tf.keep(recon.clone()), tf.keep(divergence.clone())];
-              return tf.add(recon, tf.mul(divergence, opts.beta)) as tf.Scalar;
+              return tf.add<tf.Scalar>(recon, tf.mul(divergence, opts.beta));
             },
             true,
             Object.values(variables),

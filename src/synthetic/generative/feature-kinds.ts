@@ -37,8 +37,8 @@ export function inferFeatureRanges(names: readonly string[], rows: Iterable<Arra
   }
   if (count === 0) throw new Error("no rows to read the feature ranges from");
   return names.map((name, i) => {
-    const lo = Number.isFinite(min[i] as number) ? (min[i] as number) : 0;
-    const hi = Number.isFinite(max[i] as number) ? (max[i] as number) : 0;
+    const lo = Number.isFinite(min[i]) ? (min[i] as number) : 0;
+    const hi = Number.isFinite(max[i]) ? (max[i] as number) : 0;
     const kind: FeatureKind = binary[i] ? "binary" : integer[i] && lo >= 0 ? "count" : lo >= 0 ? "nonNegative" : "real";
     return { name, kind, min: lo, max: hi };
   });

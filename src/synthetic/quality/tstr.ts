@@ -43,7 +43,7 @@ export async function readEvalFigures(path: string): Promise<EvalFigures> {
   const line = json as Record<string, unknown>;
   const ndcgKey = Object.keys(line).find((key) => /^ndcg@\d{1,4}$/.test(key));
   if (typeof line.mrr !== "number" || !ndcgKey || typeof line[ndcgKey] !== "number") throw new EvalSummaryError(path, 'expected numeric "mrr" and "ndcg@k" (the summary line of `relevance eval`)');
-  return { pipeline: typeof line.pipeline === "string" ? line.pipeline : "", queries: typeof line.queries === "number" ? line.queries : 0, mrr: line.mrr, ndcg: line[ndcgKey] as number, ndcgKey };
+  return { pipeline: typeof line.pipeline === "string" ? line.pipeline : "", queries: typeof line.queries === "number" ? line.queries : 0, mrr: line.mrr, ndcg: line[ndcgKey], ndcgKey };
 }
 
 export interface TstrInputs {

@@ -56,7 +56,7 @@ describe("generative model: a conditional VAE over re-ranker feature rows", func
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "feature-generator-"));
-    previousBackend = tf.getBackend() as string | undefined;
+    previousBackend = tf.getBackend();
     await tf.setBackend("cpu");
   });
   after(async () => {

@@ -90,7 +90,7 @@ describe("synthetic data quality: statistics with known answers", () => {
     const same = normals(1500, 0, 1, 4, 4);
     const identical = classifierTwoSampleTest(real, same, { resamples: 300 });
     assert.ok(Math.abs(identical.auc - 0.5) < 0.05, `AUC on one distribution: ${identical.auc}`);
-    assert.ok(identical.ci95[0] <= 0.5 + 0.02 && identical.ci95[1] >= 0.5 - 0.02, `CI [${identical.ci95}] should be around 0.5`);
+    assert.ok(identical.ci95[0] <= 0.5 + 0.02 && identical.ci95[1] >= 0.5 - 0.02, `CI [${identical.ci95.join(", ")}] should be around 0.5`);
     assert.ok(identical.ci95[0] < identical.auc && identical.auc < identical.ci95[1]);
     const shifted = classifierTwoSampleTest(real, normals(1500, 2, 1, 5, 4), { resamples: 300 });
     assert.ok(shifted.auc > 0.97, `AUC of a 2σ shift in 4 dimensions: ${shifted.auc}`);
