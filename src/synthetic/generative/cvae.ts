@@ -165,6 +165,7 @@ export async function trainCvae(
       let lossSum = 0;
       let reconstructionSum = 0;
       let klSum = 0;
+      let seen = 0;
       let outOfTime = false;
       for (let start = 0; start < n; start += opts.batchSize) {
         const rows = order.slice(start, start + opts.batchSize);
@@ -198,6 +199,7 @@ export async function trainCvae(
         lossSum += (lossValue as number) * b;
         reconstructionSum += (reconValue as number) * b;
         klSum += (klValue as number) * b;
+        seen += b;
         steps++;
         if ((Date.now() - started) / 1000 > opts.maxSeconds) {
           outOfTime = true;
@@ -205,10 +207,11 @@ export async function trainCvae(
         }
       }
       epochs = epoch;
-      lossCurve.push(lossSum / n);
-      reconstruction = reconstructionSum / n;
-      kl = klSum / n;
-      opts.onEpoch?.(epoch, opts.epochs, lossSum / n);
+      // Means over the rows this epoch saw (fewer than n when the time budget cut it short).
+      lossCurve.push(lossSum / seen);
+      reconstruction = reconstructionSum / seen;
+      kl = klSum / seen;
+      opts.onEpoch?.(epoch, opts.epochs, lossSum / seen);
       if (outOfTime) break;
     }
     const weights = {} as CvaeWeights;
