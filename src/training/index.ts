@@ -8,4 +8,4 @@ export type { RerankExample, EventExamplesOptions, EventExamplesSummary } from "
 export { fetchCandidates, labeledList, embeddingDimension } from "./candidate-lists";
 export type { CandidatesRequest, CandidatesResponse, CandidateListOutcome, DroppedListReason } from "./candidate-lists";
 export { readListsFile, writeListsFile, selectSyntheticRows, ListsFileError, LISTS_FILE_FORMAT } from "./rerank-list-file";
-export type { StoredRerankList, StoredRerankCandidate, RerankListsHeader, RerankListsFile, SyntheticRows } from "./rerank-list-file";
+export type { StoredRerankList, StoredRerankCandidate, RerankListsHeader, RerankListsFile, SyntheticRows, ReadListsOptions } from "./rerank-list-file";

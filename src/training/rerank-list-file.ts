@@ -112,8 +112,14 @@ function parseLine<T>(path: string, line: number, text: string, schema: z.ZodTyp
   return parsed.data;
 }
 
+export interface ReadListsOptions {
+  /** Keep the query, candidate and history embeddings; false drops them line by line (features and labels only, a fraction of the memory). @defaultValue true */
+  embeddings?: boolean;
+}
+
 /** Reads a file written by {@link writeListsFile} (`.gz` accepted). @throws ListsFileError naming the line and what is wrong. */
-export async function readListsFile(path: string): Promise<RerankListsFile> {
+export async function readListsFile(path: string, options: ReadListsOptions = {}): Promise<RerankListsFile> {
+  const keepEmbeddings = options.embeddings ?? true;
   let header: z.infer<typeof HeaderSchema> | null = null;
   const lists: StoredRerankList[] = [];
   let line = 0;
@@ -139,9 +145,9 @@ export async function readListsFile(path: string): Promise<RerankListsFile> {
     const synthetic = raw.candidates.some((c) => c.synthetic === true);
     lists.push({
       ...(raw.group !== undefined ? { group: raw.group } : {}),
-      queryEmbedding: raw.query_embedding,
-      history: raw.history,
-      candidates: raw.candidates.map((c) => ({ features: c.features, embedding: c.embedding, ...(c.synthetic ? { synthetic: true } : {}) })),
+      queryEmbedding: keepEmbeddings ? raw.query_embedding : null,
+      history: keepEmbeddings ? raw.history : [],
+      candidates: raw.candidates.map((c) => ({ features: c.features, embedding: keepEmbeddings ? c.embedding : null, ...(c.synthetic ? { synthetic: true } : {}) })),
       labels: raw.labels,
       ...(synthetic ? { synthetic: true } : {}),
     });

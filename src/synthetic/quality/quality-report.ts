@@ -84,7 +84,9 @@ function rowsByClass(lists: readonly StoredRerankList[], generatedOnly: boolean)
 }
 
 async function compareFeatures(realPath: string, syntheticPath: string, options: QualityReportOptions): Promise<FeatureComparison> {
-  const [real, synthetic] = await Promise.all([readListsFile(realPath), readListsFile(syntheticPath)]);
+  // One after the other and without embeddings: lists files run to hundreds of MB.
+  const real = await readListsFile(realPath, { embeddings: false });
+  const synthetic = await readListsFile(syntheticPath, { embeddings: false });
   if (real.featureNames.join(",") !== synthetic.featureNames.join(",")) throw new Error(`the lists files name different features (${realPath}: ${real.featureNames.length}, ${syntheticPath}: ${synthetic.featureNames.length})`);
   const realRows = rowsByClass(real.lists, false);
   const hasGenerated = synthetic.lists.some((list) => list.candidates.some((c) => c.synthetic === true));
