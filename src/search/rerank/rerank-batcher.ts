@@ -23,7 +23,9 @@ interface Batch {
 /**
  * Micro-batching: lists of concurrent searches that arrive within `windowMs` of the first (or until
  * `maxLists`) go to the model in ONE `scoreLists` call (on TensorFlow.js one padded batch). Batches are
- * per model instance (a reload mid-window never mixes models) and per `explain`.
+ * per model instance (a reload mid-window never mixes models) and per `explain`. A model on the fast
+ * path (`inference: "js"`) scores lists one by one whatever the batch, so batching would only make each
+ * list wait for the window and for the others: its lists are scored at once, one per call.
  */
 export class RerankBatcher {
   readonly #windowMs: number;
@@ -42,6 +44,7 @@ export class RerankBatcher {
 
   /** The list's result, scored together with whatever other lists arrive in the same window. */
   score(reranker: Reranker, list: RerankList, explain: boolean): Promise<RerankResult> {
+    const maxLists = reranker.inference === "js" ? 1 : this.#maxLists;
     return new Promise((resolve, reject) => {
       let byExplain = this.#open.get(reranker);
       if (!byExplain) this.#open.set(reranker, (byExplain = new Map<boolean, Batch>()));
@@ -49,11 +52,11 @@ export class RerankBatcher {
       if (!batch) {
         const opened: Batch = { reranker, explain, pending: [], timer: null };
         byExplain.set(explain, opened);
-        if (this.#maxLists > 1) opened.timer = setTimeout(() => this.#flush(opened), this.#windowMs);
+        if (maxLists > 1) opened.timer = setTimeout(() => this.#flush(opened), this.#windowMs);
         batch = opened;
       }
       batch.pending.push({ list, resolve, reject });
-      if (batch.pending.length >= this.#maxLists) this.#flush(batch);
+      if (batch.pending.length >= maxLists) this.#flush(batch);
     });
   }
 

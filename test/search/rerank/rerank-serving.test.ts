@@ -125,8 +125,9 @@ describe("serving the re-ranker: training features, personal retrieval, micro-ba
     }
   });
 
-  it("micro-batching: concurrent rerank searches share scoreLists calls (window and size from the config)", async () => {
-    const reranker = recordingReranker();
+  it("micro-batching: concurrent rerank searches share scoreLists calls (window and size from the config) on the TF.js graph; the fast path scores each at once", async () => {
+    // Batching is for the graph (one padded batch); the fast path scores lists one by one anyway.
+    const reranker = { ...recordingReranker(), inference: "tfjs" as const };
     const maxLists = 4;
     const sidecar = await sidecarWith(
       { rerankBatchWindowMs: 20, rerankBatchMaxLists: maxLists, rerankModelTimeoutMs: 5000 },
@@ -142,5 +143,11 @@ describe("serving the re-ranker: training features, personal retrieval, micro-ba
     assert.equal(sizes.reduce((a, b) => a + b, 0), 8, `every list scored once: ${sizes.join(",")}`);
     assert.ok(sizes.length < 8 && Math.max(...sizes) >= 2, `lists shared model calls: ${sizes.join(",")}`);
     assert.ok(Math.max(...sizes) <= maxLists, `no call beyond RERANK_BATCH_MAX_LISTS: ${sizes.join(",")}`);
+
+    const fast = recordingReranker();
+    assert.equal(fast.inference, "js");
+    sidecar.models.replaceReranker(fast);
+    await Promise.all(Array.from({ length: 8 }, search));
+    assert.deepEqual(fast.calls.map((lists) => lists.length), [1, 1, 1, 1, 1, 1, 1, 1], "fast path: one list per call, no window");
   });
 });
