@@ -20,6 +20,7 @@ import {
   type LabeledRow,
 } from "../../../src/synthetic/generative";
 import { readListsFile, selectSyntheticRows, writeListsFile, type StoredRerankList } from "../../../src/training";
+import { runRelevance } from "../../utils/run-relevance";
 
 /** Columns: a score (real, ≥ 0), a found-by flag (binary), a term count (count), a centred signal (real, any sign). */
 const NAMES = ["score", "found", "terms", "signal"] as const;
@@ -161,5 +162,23 @@ describe("generative model: a conditional VAE over re-ranker feature rows", func
     // An added list without its generated positive has none left: dropped, so exclude gives back the real lists.
     assert.deepEqual(selectSyntheticRows(read.lists, "exclude"), original.lists);
     assert.equal(selectSyntheticRows(read.lists, "only").length, 30);
+  });
+
+  it("the CLI: `synthesize features` then `train reranker --lists` on its output, without any sidecar", async () => {
+    const input = join(dir, "cli-lists.ndjson");
+    await writeListsFile(input, { featureNames: NAMES, dimension: 4, embeddings: null, pipeline: "rerank" }, lists(100, 6));
+    const models = join(dir, "cli-models");
+    const features = await runRelevance(["synthesize", "features", "--lists", input, "--out", join(dir, "cli-aug.ndjson"), "--ratio", "0.5", "--epochs", "3", "--models-dir", models]);
+    assert.equal(features.code, 0, features.stderr);
+    const summary = JSON.parse(features.stdout.trim().split("\n").at(-1) as string) as Record<string, unknown>;
+    assert.equal(summary.synthetic_lists, Math.round(0.5 * (summary.real_positives as number)));
+    assert.equal(summary.backend, "cpu");
+    const train = await runRelevance(["train", "reranker", "--lists", join(dir, "cli-aug.ndjson"), "--epochs", "1", "--out", models, "--backend", "cpu"], { SIDECAR_URL: "http://127.0.0.1:9" });
+    assert.equal(train.code, 0, train.stderr);
+    const trained = JSON.parse(train.stdout.trim().split("\n").at(-1) as string) as Record<string, unknown>;
+    assert.equal(trained.lists, 100 + (summary.synthetic_lists as number));
+    const both = await runRelevance(["train", "reranker", "--lists", input, "--events", input, "--out", models]);
+    assert.notEqual(both.code, 0);
+    assert.match(both.stderr, /either --lists or --judgments\/--events/);
   });
 });

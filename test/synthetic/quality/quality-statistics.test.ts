@@ -18,6 +18,7 @@ import {
   wasserstein1,
   writeQualityReport,
 } from "../../../src/synthetic/quality";
+import { runRelevance } from "../../utils/run-relevance";
 
 const close = (actual: number | null, expected: number, tolerance = 1e-12) => {
   assert.ok(actual !== null, "expected a number, got null");
@@ -176,6 +177,20 @@ describe("synthetic data quality: the report from files", () => {
     const html = await readFile(written.html, "utf8");
     assert.match(html, /id="report-data"/);
     assert.match(html, /Classifier two-sample test/);
+  });
+
+  it("the CLI writes report.html and prints the figures as its last line", async () => {
+    const real = join(dir, "cli-real.ndjson");
+    const synthetic = join(dir, "cli-syn.ndjson");
+    await writeFile(real, events("r", 40, "usb cable", 1, 10));
+    await writeFile(synthetic, events("s", 40, "usb c cable", 2, 10));
+    const out = join(dir, "cli-report");
+    const run = await runRelevance(["synthesize", "report", "--real", real, "--synthetic", synthetic, "--out", out, "--resamples", "100"]);
+    assert.equal(run.code, 0, run.stderr);
+    const line = JSON.parse(run.stdout.trim().split("\n").at(-1) as string) as { ks: Record<string, number>; c2st_auc: number; report: string };
+    assert.equal(line.ks.query_words, 1);
+    assert.ok(line.c2st_auc > 0.9);
+    assert.match(await readFile(line.report, "utf8"), /synthetic data quality/);
   });
 
   it("refuses an eval file that is not a summary line, and a lone --tstr", async () => {
