@@ -22,3 +22,4 @@ export type { SimulationOptions, SyntheticEvent, ExaminationMode } from "./sessi
 export { catalogVariants } from "./catalog-variants";
 export type { VariantOptions } from "./catalog-variants";
 export { rewriteUnits, rewriteSynonym, rewriteWordOrder, replaceWord } from "./title-rewrite";
+export { loadResultsCache, saveResultsCache } from "./results-cache-file";

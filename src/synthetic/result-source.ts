@@ -41,9 +41,22 @@ export class SidecarResults implements ResultSource {
     this.name = `sidecar:${this.#pipeline}`;
   }
 
-  /** Distinct queries asked so far (each cost one search). */
-  get searches(): number {
-    return this.#cache.size;
+  /** Searches sent to the sidecar so far (cached answers, loaded ones included, cost none). */
+  searches = 0;
+
+  /** The cache's identity: lists cached under another pipeline or size must not be reused. */
+  get cacheKey(): { pipeline: string; size: number } {
+    return { pipeline: this.#pipeline, size: this.#size };
+  }
+
+  /** Seeds the cache with lists asked before (e.g. by an earlier run against the same index state). */
+  preload(lists: Iterable<readonly [string, readonly string[]]>): void {
+    for (const [query, ids] of lists) this.#cache.set(query, [...ids]);
+  }
+
+  /** Every cached list, to keep for a later run. */
+  cached(): [string, string[]][] {
+    return [...this.#cache];
   }
 
   async resultsFor(queries: readonly string[]): Promise<Map<string, string[]>> {
@@ -53,6 +66,7 @@ export class SidecarResults implements ResultSource {
       while (next < missing.length) {
         const query = missing[next++] as string;
         const answer = await this.client.search({ q: query, pipeline: this.#pipeline, size: this.#size });
+        this.searches += 1;
         this.#cache.set(
           query,
           answer.hits.map((hit) => String(hit.id)),

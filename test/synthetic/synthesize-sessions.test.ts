@@ -133,5 +133,23 @@ describe("relevance synthesize sessions", function () {
       const real = await admin.profile("real-person");
       assert.ok(real && real.event_count === 1 && real.synthetic_events === 0);
     });
+
+    it("--results-cache: a second run asks the sidecar nothing and writes the same bytes", async () => {
+      const cache = join(dir, "results.json");
+      const run = async (out: string) => {
+        const result = await runRelevance(["synthesize", "sessions", "--out", out, "--fit", logPath, "--catalog", catalogPath, "--users", "60", "--seed", "11", "--pipeline", "bm25", "--results-cache", cache], { SIDECAR_URL: url });
+        assert.equal(result.code, 0, result.stderr);
+        return lastJsonLine(result.stdout);
+      };
+      const first = await run(join(dir, "cached-1.ndjson"));
+      const second = await run(join(dir, "cached-2.ndjson"));
+      assert.ok((first.searches as number) > 0);
+      assert.equal(second.searches, 0);
+      const [a, b] = await Promise.all([readFile(join(dir, "cached-1.ndjson")), readFile(join(dir, "cached-2.ndjson"))]);
+      assert.ok(a.equals(b));
+      const other = await runRelevance(["synthesize", "sessions", "--out", join(dir, "x.ndjson"), "--fit", logPath, "--pipeline", "hybrid", "--results-cache", cache], { SIDECAR_URL: url });
+      assert.notEqual(other.code, 0);
+      assert.match(other.stderr, /holds bm25 lists of 10; this run asks for hybrid lists of 10/);
+    });
   });
 });

@@ -10,6 +10,8 @@ import {
   SessionSimulator,
   SidecarResults,
   fitBehaviour,
+  loadResultsCache,
+  saveResultsCache,
   generateSampleCatalog,
   priorBehaviour,
   readSimulatorCatalog,
@@ -48,6 +50,7 @@ interface SessionsFlags {
   noise: number;
   concurrency: number;
   batchSize: number;
+  resultsCache?: string;
   sidecarUrl?: string;
 }
 
@@ -117,6 +120,10 @@ async function sessionsAction(flags: SessionsFlags): Promise<void> {
   const sidecar = (): SidecarClient => (client ??= cliSidecarClient(readConnectionSettings(), flags.sidecarUrl));
   const items = await catalogItems(flags);
   const results: ResultSource = flags.offline ? new OfflineOverlapResults(items, flags.depth) : new SidecarResults(sidecar(), { pipeline: flags.pipeline, size: flags.depth, concurrency: flags.concurrency });
+  if (flags.resultsCache && results instanceof SidecarResults) {
+    const loaded = await loadResultsCache(flags.resultsCache, results);
+    if (loaded > 0) note(`results cache: ${loaded} lists from ${flags.resultsCache}`);
+  }
   const model = flags.fit
     ? await fitBehaviour(flags.fit, {
         items,
@@ -152,6 +159,7 @@ async function sessionsAction(flags: SessionsFlags): Promise<void> {
     }
   }
   await writeLines(flags.out, lines());
+  if (flags.resultsCache && results instanceof SidecarResults) await saveResultsCache(flags.resultsCache, results);
   let sent: Record<string, number> | undefined;
   if (flags.send) {
     const summary = await loadEventsFile(flags.out, { batchSize: flags.batchSize, concurrency: flags.concurrency, send: (batch) => sidecar().events(batch) });
@@ -203,6 +211,7 @@ export function synthesizeSessionsCommand(): Command {
     .option("--noise <p>", "click model α of every other result (noise clicks)", probability("--noise"), 0.02)
     .option("--concurrency <n>", "searches (and, with --send, event batches) in flight", positiveInt("--concurrency"), 8)
     .option("--batch-size <n>", "events per POST /v1/events with --send (at most 5000)", positiveInt("--batch-size"), 1000)
+    .option("--results-cache <file>", "keep the sidecar's result lists in this JSON file and reuse them on the next run (valid while the index, models and signals are unchanged)")
     .option("--sidecar-url <url>", "sidecar URL (env SIDECAR_URL)")
     .action((flags: SessionsFlags) => {
       if (flags.batchSize > 5000) throw new Error(`--batch-size must be at most 5000, got ${flags.batchSize}`);
