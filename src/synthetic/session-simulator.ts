@@ -33,29 +33,37 @@ export const EXAMINATION_MODES: readonly ExaminationMode[] = ["fitted", "calibra
  * θ for `calibrated` examination. The simulator's targets already carry the relevance (they are drawn from
  * the log's own (query, item) clicks), so on the same ranking they sit where the real clicks sat; the
  * replay-fitted θ, which cannot tell position bias from today's ranking's relevance, would push them to the
- * top a second time. Calibrated: θ_r ∝ (share of real clicks at rank r) / (share of targets at rank r),
- * scaled so the largest is 1 — the simulated click ranks then follow the real ones.
+ * top a second time. Calibrated: the ratio (share of real clicks at rank r) / (share of targets at rank r),
+ * made non-increasing by weighted isotonic regression (pool adjacent violators, weights = targets at the
+ * rank; position bias does not grow down the list, and noisy ranks — ε — are pooled with their
+ * neighbours instead of dominating), scaled so rank 1 is 1.
  */
 export function calibratedExamination(realClicks: readonly number[], targets: readonly number[], fallback: readonly number[]): number[] {
   const realTotal = realClicks.reduce((a, b) => a + b, 0);
   const targetTotal = targets.reduce((a, b) => a + b, 0);
   if (realTotal <= 0 || targetTotal <= 0) return [...fallback];
-  const ratio = fallback.map((_, r) => ((targets[r] ?? 0) > 0 ? (realClicks[r] ?? 0) / realTotal / ((targets[r] as number) / targetTotal) : Number.NaN));
-  const top = Math.max(...ratio.filter((x) => Number.isFinite(x)));
+  // Blocks of pooled ranks: [value, weight, count]; ranks without targets keep their fitted θ.
+  const blocks: [number, number, number][] = [];
+  const seen: number[] = [];
+  fallback.forEach((_, r) => {
+    const weight = targets[r] ?? 0;
+    if (weight <= 0) return;
+    seen.push(r);
+    blocks.push([(realClicks[r] ?? 0) / realTotal / (weight / targetTotal), weight, 1]);
+    while (blocks.length > 1 && (blocks[blocks.length - 2] as [number, number, number])[0] < (blocks[blocks.length - 1] as [number, number, number])[0]) {
+      const [v2, w2, c2] = blocks.pop() as [number, number, number];
+      const [v1, w1, c1] = blocks.pop() as [number, number, number];
+      blocks.push([(v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2, c1 + c2]);
+    }
+  });
+  const fitted = blocks.flatMap(([value, , count]) => new Array<number>(count).fill(value));
+  const top = fitted[0] ?? 0;
   if (!(top > 0)) return [...fallback];
-  return ratio.map((x, r) => (Number.isFinite(x) ? Math.min(1, x / top) : (fallback[r] as number)));
-}
-
-/** One event as CONTRACTS §3 spells it, marked synthetic. */
-export interface SyntheticEvent {
-  event_id: string;
-  user_id: string;
-  session_id: string;
-  type: "search" | "click" | "add_to_cart" | "purchase";
-  query?: string;
-  item_id?: string;
-  timestamp: string;
-  synthetic: true;
+  const theta = [...fallback];
+  seen.forEach((r, i) => {
+    theta[r] = Math.min(1, (fitted[i] as number) / top);
+  });
+  return theta;
 }
 
 /** A user's latent preferences. */

@@ -63,10 +63,12 @@ describe("click models", () => {
     assert.equal(checked, ITEMS);
   });
 
-  it("calibrated examination: flat when targets sit where the real clicks sat, and the click-share / target-share ratio otherwise", () => {
+  it("calibrated examination: flat when targets sit where the real clicks sat, the click-share / target-share ratio otherwise, made non-increasing", () => {
     const fallback = powerLawExamination(4, 1);
     assert.deepEqual(calibratedExamination([40, 30, 20, 10], [400, 300, 200, 100], fallback), [1, 1, 1, 1]);
     assert.deepEqual(calibratedExamination([50, 25, 25, 0], [25, 25, 25, 25], fallback), [1, 0.5, 0.5, 0]);
+    // A rank whose ratio rises (noise) is pooled with the one above it, weighted by targets: (0.5·25 + 1.5·25) / 50 = 1.
+    assert.deepEqual(calibratedExamination([40, 10, 30, 0], [20, 20, 20, 20], fallback).map((t) => Math.round(t * 1000) / 1000), [1, 0.5, 0.5, 0]);
     // No target ever at a rank: that rank keeps its fitted θ; no real clicks at all: the fitted θ.
     assert.deepEqual(calibratedExamination([10, 10, 0, 0], [10, 10, 0, 0], fallback), [1, 1, fallback[2], fallback[3]]);
     assert.deepEqual(calibratedExamination([0, 0, 0, 0], [1, 1, 1, 1], fallback), fallback);
