@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Histogram } from "prom-client";
+import { type Counter, type Histogram } from "prom-client";
 import { SidecarClient } from "../client";
 import { type SidecarConfig } from "../config";
 import { createSidecar } from "../http";
@@ -86,6 +86,8 @@ export interface RerankBenchResult {
      * sidecar's `sidecar_search_stage_seconds`: where the time goes. Parts that run concurrently overlap.
      */
     stages: Record<Pipeline, Record<string, number>>;
+    /** Degraded answers of the timed searches by reason (`sidecar_search_degraded_total`), per pipeline. */
+    degraded_reasons: Record<Pipeline, Record<string, number>>;
     /** p50 and p99 of each re-ranked pipeline over hybrid's, measured in the same run (pipelines interleaved in rounds). */
     ratios: { rerank_vs_hybrid_p50: number; personal_vs_hybrid_p50: number; rerank_vs_hybrid_p99: number; personal_vs_hybrid_p99: number };
   };
@@ -129,6 +131,16 @@ async function stageMeans(histogram: Histogram<"pipeline" | "stage">): Promise<R
     const count = counts.get(key) ?? 0;
     const perPipeline = (PIPELINES as readonly string[]).includes(pipeline) ? out[pipeline as Pipeline] : undefined;
     if (perPipeline && count > 0) perPipeline[stage] = round((sum * 1000) / count, 2);
+  }
+  return out;
+}
+
+/** Degraded answers per pipeline and reason, from the degraded-search counter. */
+async function reasonCounts(counter: Counter<"pipeline" | "reason">): Promise<Record<Pipeline, Record<string, number>>> {
+  const out: Record<Pipeline, Record<string, number>> = { hybrid: {}, rerank: {}, personal: {} };
+  for (const { labels, value } of (await counter.get()).values) {
+    const pipeline = String(labels.pipeline);
+    if ((PIPELINES as readonly string[]).includes(pipeline) && value > 0) out[pipeline as Pipeline][String(labels.reason)] = value;
   }
   return out;
 }
@@ -300,6 +312,7 @@ async function benchEndToEndIn(options: RerankBenchOptions, seed: number, models
     const rounds = 5;
     options.onPhase?.(`${requests} searches per pipeline, ${concurrency} in flight, ${rounds} interleaved rounds`);
     sidecar.metrics.searchStageSeconds.reset();
+    sidecar.metrics.searchDegraded.reset();
     for (let r = 0; r < rounds; r++) {
       const perRound = Math.floor(requests / rounds) + (r < requests % rounds ? 1 : 0);
       for (let k = 0; k < PIPELINES.length; k++) await send(PIPELINES[(r + k) % PIPELINES.length] as Pipeline, perRound, true);
@@ -310,6 +323,7 @@ async function benchEndToEndIn(options: RerankBenchOptions, seed: number, models
       personal: summarize(latencies.personal, errors.personal, degraded.personal),
     };
     const stages = await stageMeans(sidecar.metrics.searchStageSeconds);
+    const degradedReasons = await reasonCounts(sidecar.metrics.searchDegraded);
     const ratio = (a: number, b: number) => round(a / b, 3);
     return {
       setup: "throw-away sidecar in this process (loopback HTTP), throw-away aliases, Redis key prefix and models folder; sample catalog, synthetic users and events",
@@ -323,6 +337,7 @@ async function benchEndToEndIn(options: RerankBenchOptions, seed: number, models
       reranker: { version: reranker.version, shape: reranker.shape, lists: lists.length, train_seconds: round(rerankerSeconds, 1) },
       pipelines,
       stages,
+      degraded_reasons: degradedReasons,
       ratios: {
         rerank_vs_hybrid_p50: ratio(pipelines.rerank.p50_ms, pipelines.hybrid.p50_ms),
         personal_vs_hybrid_p50: ratio(pipelines.personal.p50_ms, pipelines.hybrid.p50_ms),

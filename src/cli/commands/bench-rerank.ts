@@ -84,6 +84,10 @@ export function benchRerankCommand(): Command {
       for (const name of ["hybrid", "rerank", "personal"] as const) {
         note(`  ${name.padEnd(9)} ${Object.entries(e.stages[name]).map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`).join(", ")}`);
       }
+      for (const name of ["hybrid", "rerank", "personal"] as const) {
+        const reasons = Object.entries(e.degraded_reasons[name]);
+        if (reasons.length > 0) note(`degraded ${name}: ${reasons.map(([reason, n]) => `${reason} ${n}`).join(", ")}`);
+      }
       const loadEnd = loadavg()[0] ?? 0;
       note(`${availableParallelism()} cores, load average ${loadStart.toFixed(1)} at the start, ${loadEnd.toFixed(1)} at the end`);
       printSummary({
