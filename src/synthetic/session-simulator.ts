@@ -66,6 +66,18 @@ export function calibratedExamination(realClicks: readonly number[], targets: re
   return theta;
 }
 
+/** One event as CONTRACTS §3 spells it, marked synthetic. */
+export interface SyntheticEvent {
+  event_id: string;
+  user_id: string;
+  session_id: string;
+  type: "search" | "click" | "add_to_cart" | "purchase";
+  query?: string;
+  item_id?: string;
+  timestamp: string;
+  synthetic: true;
+}
+
 /** A user's latent preferences. */
 interface Preferences {
   category: string;
