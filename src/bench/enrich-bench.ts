@@ -1,11 +1,9 @@
-import { randomBytes, randomUUID } from "node:crypto";
 import { type SidecarConfig } from "../config";
-import { createSidecar } from "../http";
-import { SidecarClient } from "../client";
 import { loadCatalog, type CatalogReadOptions, type LoadSummary, type Product } from "../indexing";
 import { readCatalogProducts } from "../model/training-inputs";
-import { deleteIndexes, setupIndexes } from "../opensearch";
-import { ActiveModels, type ServingEmbedder } from "../runtime";
+import { type ServingEmbedder } from "../runtime";
+import { withThrowawaySidecar } from "./throwaway-sidecar";
+import { figure, round, type ThroughputFigure } from "./throughput-figure";
 
 export interface EnrichBenchOptions extends CatalogReadOptions {
   /** The sidecar's config; the bench replaces its aliases with throw-away ones and listens on a free port. */
@@ -21,13 +19,6 @@ export interface EnrichBenchOptions extends CatalogReadOptions {
   onPhase?: (phase: string) => void;
 }
 
-export interface ThroughputFigure {
-  documents: number;
-  failed: number;
-  seconds: number;
-  docs_per_second: number;
-}
-
 export interface EnrichBenchResult {
   model: { name: string; version: string; dimension: number };
   /** The model alone: cleaned products → vectors, in the enrichment path's batch size. */
@@ -38,12 +29,6 @@ export interface EnrichBenchResult {
   enriched_indexed: ThroughputFigure;
   /** enriched_indexed ÷ bm25_only_indexed docs/s: what embedding, and indexing the vectors in HNSW, cost the end-to-end rate. */
   enriched_vs_bm25_only: number;
-}
-
-const round = (x: number, digits = 2) => Number(x.toFixed(digits));
-
-function figure(documents: number, failed: number, seconds: number): ThroughputFigure {
-  return { documents, failed, seconds: round(seconds, 3), docs_per_second: round(documents / Math.max(seconds, 1e-9), 1) };
 }
 
 async function timeEmbedding(embedder: ServingEmbedder, products: readonly Product[], batchSize: number): Promise<ThroughputFigure> {
@@ -58,30 +43,7 @@ async function timeEmbedding(embedder: ServingEmbedder, products: readonly Produ
  * `relevance load`; `embedder` null is the BM25-only baseline. The indexes are deleted after.
  */
 async function timeIndexing(config: SidecarConfig, embedder: ServingEmbedder | null, path: string, options: EnrichBenchOptions): Promise<ThroughputFigure> {
-  const prefix = `bench-${randomUUID().slice(0, 8)}`;
-  const aliases = { products: `${prefix}-products`, events: `${prefix}-events`, profiles: `${prefix}-profiles` };
-  // A key of this run's own, so the bench writes whatever API_KEYS and ANONYMOUS_SCOPE say.
-  const apiKey = randomBytes(24).toString("base64url");
-  // The sidecar only borrows the embedder: nothing here replaces or disposes it.
-  const sidecar = createSidecar(
-    {
-      ...config,
-      port: 0,
-      host: "127.0.0.1",
-      // The bench's own client shares this process's event loop: shedding by loop delay would measure the bench.
-      maxEventLoopDelayMs: 0,
-      productsAlias: aliases.products,
-      eventsAlias: aliases.events,
-      profilesAlias: aliases.profiles,
-      apiKeys: [...config.apiKeys, { key: apiKey, scope: "write" }],
-    },
-    { models: new ActiveModels({ embedder }) },
-  );
-  await setupIndexes(sidecar.gateway, { aliases, embeddingDimension: options.embedder.dimension });
-  try {
-    const port = await sidecar.listen();
-    // One try per request, no deadline to speak of: the bench measures what `/v1/enrich` does, failures included.
-    const client = new SidecarClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey, tries: 1, timeoutMs: 600_000 });
+  return withThrowawaySidecar(config, embedder, options.embedder.dimension, async ({ client }) => {
     const summary: LoadSummary = await loadCatalog(path, {
       ...options,
       limit: options.limit ?? 20_000,
@@ -90,10 +52,7 @@ async function timeIndexing(config: SidecarConfig, embedder: ServingEmbedder | n
       send: (documents) => client.enrich(documents),
     });
     return figure(summary.loaded, summary.failed, summary.seconds);
-  } finally {
-    await deleteIndexes(sidecar.gateway, aliases);
-    await sidecar.close();
-  }
+  });
 }
 
 /**

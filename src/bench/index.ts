@@ -1,7 +1,8 @@
 export { measureLatency, percentile } from "./latency-run";
 export type { LatencySummary } from "./latency-run";
 export { benchEnrichment } from "./enrich-bench";
-export type { EnrichBenchOptions, EnrichBenchResult, ThroughputFigure } from "./enrich-bench";
+export type { EnrichBenchOptions, EnrichBenchResult } from "./enrich-bench";
+export type { ThroughputFigure } from "./throughput-figure";
 export { runMixedLoad, LOAD_OPERATIONS } from "./mixed-load";
 export type { MixedLoadOptions, MixedLoadResult, OperationFigures, ProbeFigures, LoadOperation } from "./mixed-load";
 export { benchEvents } from "./events-bench";
@@ -10,3 +11,5 @@ export { benchRerankModel } from "./rerank-model-bench";
 export type { RerankModelBenchOptions, RerankModelBenchResult, LatencyPercentiles } from "./rerank-model-bench";
 export { benchRerank } from "./rerank-bench";
 export type { RerankBenchOptions, RerankBenchResult, PipelineLatency } from "./rerank-bench";
+export { benchReindex } from "./reindex-bench";
+export type { ReindexBenchOptions, ReindexBenchResult } from "./reindex-bench";

@@ -14,6 +14,16 @@ export interface BatchWriterOptions {
   rejectedRetries?: number;
 }
 
+/** Which documents of a batch are left alone (see {@link BatchWriter.prepare}). */
+export type SkipRule = "none" | "copied" | "unchanged";
+
+/** A batch cleaned and embedded, not written yet. */
+export interface PreparedWrite {
+  documents: IndexDocument[];
+  /** Documents of the batch left alone. */
+  skipped: number;
+}
+
 /**
  * Re-embeds stored documents with one model and bulk-writes them, ids kept: writing the same batch
  * twice (a resumed job) leaves the same documents. A document that cannot be re-embedded or written
@@ -33,14 +43,24 @@ export class BatchWriter {
   }
 
   /**
-   * Writes the batch; resolves with the documents written and those skipped. `skip` says which are left
-   * alone: `copied` (catch-up) — those whose copy in the target has the same `indexed_at` and content
-   * hash, so only writes that arrived since they were copied are re-embedded; `unchanged` (in-place
-   * re-embedding) — those the target already stores with the same content hash and model version.
+   * Writes the batch; resolves with the documents written and those skipped (see {@link prepare}).
    */
-  async write(all: readonly ScannedDocument[], skip: "none" | "copied" | "unchanged" = "none"): Promise<{ written: number; skipped: number }> {
+  async write(all: readonly ScannedDocument[], skip: SkipRule = "none"): Promise<{ written: number; skipped: number }> {
+    const prepared = await this.prepare(all, skip);
+    await this.bulk(prepared.documents);
+    return { written: prepared.documents.length, skipped: prepared.skipped };
+  }
+
+  /**
+   * Cleans and re-embeds the batch without writing it (so the next batch can be embedded while this one
+   * is written). `skip` says which are left alone: `copied` (catch-up) — those whose copy in the target
+   * has the same `indexed_at` and content hash, so only writes that arrived since they were copied are
+   * re-embedded; `unchanged` (in-place re-embedding) — those the target already stores with the same
+   * content hash and model version.
+   */
+  async prepare(all: readonly ScannedDocument[], skip: SkipRule = "none"): Promise<PreparedWrite> {
     const documents = skip === "copied" ? await this.#notYetCopied(all) : all;
-    if (documents.length === 0) return { written: 0, skipped: all.length };
+    if (documents.length === 0) return { documents: [], skipped: all.length };
     const records = documents.map((doc) => storedToRecord(doc));
     const prepared = await withBackoff(() =>
       this.#enrich.prepare(records, { index: this.#options.target, skipUnchanged: skip === "unchanged", timeoutMs: this.#options.timeoutMs }),
@@ -59,8 +79,28 @@ export class BatchWriter {
       if (typeof original === "string") item.document.indexed_at = original;
       ready.push(item.document);
     }
-    await this.#bulk(ready);
-    return { written: ready.length, skipped: all.length - ready.length };
+    return { documents: ready, skipped: all.length - ready.length };
+  }
+
+  /**
+   * Catch-up from stamps only: `stamped` carry just `indexed_at` and `content_hash` (a cheap scan); the
+   * ones whose copy in the target differs are read whole from `source` and prepared. Documents deleted
+   * from the source meanwhile are left to the prune before verify.
+   */
+  async prepareChanged(stamped: readonly ScannedDocument[], source: string): Promise<PreparedWrite> {
+    const changed = await this.#notYetCopied(stamped);
+    if (changed.length === 0) return { documents: [], skipped: stamped.length };
+    const response = await withBackoff(() =>
+      this.#gateway.request<{ docs?: { _id: string; found?: boolean; _source?: Record<string, unknown> }[] }>(
+        "POST",
+        `/${encodeURIComponent(source)}/_mget`,
+        { ids: changed.map((doc) => doc.id) },
+        { querystring: { _source_excludes: "embedding", realtime: true }, timeoutMs: this.#options.timeoutMs, retries: 1 },
+      ),
+    );
+    const whole = (response.body.docs ?? []).flatMap((doc) => (doc.found && doc._source ? [{ id: doc._id, source: doc._source }] : []));
+    const prepared = await this.prepare(whole);
+    return { documents: prepared.documents, skipped: stamped.length - prepared.documents.length };
   }
 
   async #notYetCopied(documents: readonly ScannedDocument[]): Promise<readonly ScannedDocument[]> {
@@ -80,8 +120,9 @@ export class BatchWriter {
     });
   }
 
-  async #bulk(documents: IndexDocument[]): Promise<void> {
-    let pending = documents;
+  /** Bulk-writes prepared documents under their ids; 429s are waited out, any other item error fails the batch. */
+  async bulk(documents: readonly IndexDocument[]): Promise<void> {
+    let pending = [...documents];
     const rounds = this.#options.rejectedRetries ?? 8;
     for (let round = 0; pending.length > 0; round++) {
       const lines = pending.flatMap((document) => [{ index: { _index: this.#options.target, _id: document.id } }, document]);

@@ -25,7 +25,7 @@ export async function pruneDeleted(gateway: OpenSearchGateway, options: PruneOpt
   await refreshIndex(gateway, options.target);
   const [sourceCount, targetCount] = await Promise.all([countDocuments(gateway, options.source), countDocuments(gateway, options.target)]);
   if (targetCount <= sourceCount) return 0;
-  const reader = new DocumentScan(gateway, { index: options.target, size: options.batchSize, timeoutMs: options.timeoutMs, idsOnly: true });
+  const reader = new DocumentScan(gateway, { index: options.target, size: options.batchSize, timeoutMs: options.timeoutMs, source: "none" });
   let deleted = 0;
   let after: string | null = null;
   try {

@@ -21,8 +21,8 @@ export interface DocumentScanOptions {
   query?: Record<string, unknown>;
   /** Documents per page. */
   size: number;
-  /** Read ids only (`_source: false`): the pages' documents have an empty source. @defaultValue false */
-  idsOnly?: boolean;
+  /** Source fields read: all but the vector, none (ids only), or these. @defaultValue "all" */
+  source?: "all" | "none" | readonly string[];
   timeoutMs: number;
 }
 
@@ -68,7 +68,7 @@ export class DocumentScan {
       query: this.#options.query ?? { match_all: {} },
       sort: [{ id: "asc" }],
       pit: { id: pit, keep_alive: PIT_KEEP_ALIVE },
-      _source: this.#options.idsOnly ? false : { excludes: ["embedding"] },
+      _source: sourceFilter(this.#options.source ?? "all"),
       track_total_hits: false,
       ...(after === null ? {} : { search_after: [after] }),
     };
@@ -96,4 +96,9 @@ export class DocumentScan {
     this.#pit = response.body.pit_id;
     return this.#pit;
   }
+}
+
+function sourceFilter(source: "all" | "none" | readonly string[]): false | Record<string, unknown> {
+  if (source === "none") return false;
+  return source === "all" ? { excludes: ["embedding"] } : { includes: source };
 }

@@ -26,6 +26,13 @@ export interface ReindexCheckpoint {
   since: string | null;
   /** ISO time the current catch-up scan started: the next scan's lower bound (less the clock slack). */
   passStartedAt: string | null;
+  /**
+   * The source's highest `_seq_no` when the current window started: a catch-up reads the documents above
+   * it (exact, unlike `indexed_at` and clocks). Absent in checkpoints written before it existed.
+   */
+  seqNoFloor?: number;
+  /** The source's highest `_seq_no` when the current catch-up scan started: the next window's floor. */
+  passSeqNo?: number;
   /** Documents written by the copy. */
   copied: number;
   /** Documents written by catch-up passes. */

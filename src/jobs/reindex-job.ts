@@ -7,7 +7,19 @@ import { ReindexError } from "./job-errors";
 import { JobInterrupted } from "./job-processor";
 import { type JobProgress, type ReindexCheckpoint, type ReindexResult } from "./job-types";
 import { sleep } from "./opensearch-backoff";
-import { countDocuments, createVersionedIndex, liveIndex, nextVersionedIndex, notOnVersion, refreshIndex, swapAlias } from "./versioned-indexes";
+import {
+  countDocuments,
+  createVersionedIndex,
+  maxSeqNo,
+  liveIndex,
+  nextVersionedIndex,
+  notOnVersion,
+  refreshIndex,
+  swapAlias,
+} from "./versioned-indexes";
+
+/** Largest page of a catch-up's stamp scan. */
+const MAX_STAMP_PAGE = 5000;
 
 export interface ReindexOptions {
   /** The alias rebuilt (the products alias). */
@@ -20,6 +32,8 @@ export interface ReindexOptions {
   timeoutMs?: number;
   /** Catch-up lower bounds are moved back by this much, for clocks that differ between sidecar and worker. @defaultValue 60000 */
   clockSlackMs?: number;
+  /** Bulk writes in flight while the next batch is read and embedded (as `relevance load` keeps 2 requests in flight). @defaultValue 2 */
+  writeConcurrency?: number;
   /** Catch-up passes before the swap at most (they stop early once one finds nothing new). @defaultValue 5 */
   maxCatchUpPasses?: number;
   /** Wait after the swap for writes that resolved the alias before it, before the final catch-up. @defaultValue 1000 */
@@ -57,6 +71,8 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
   const timeoutMs = options.timeoutMs ?? 60_000;
   const slackMs = options.clockSlackMs ?? 60_000;
   const maxPasses = options.maxCatchUpPasses ?? 5;
+  const writeConcurrency = options.writeConcurrency ?? 2;
+  if (!Number.isInteger(writeConcurrency) || writeConcurrency < 1) throw new RangeError(`writeConcurrency must be a positive integer, got ${writeConcurrency}`);
   const version = options.embedder.version;
   const began = Date.now();
 
@@ -73,25 +89,62 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
     if (hooks.shouldStop?.()) throw new JobInterrupted(`reindex of ${options.alias} stopped at ${next.phase} after ${next.after ?? "the start"}`);
   };
 
-  /** One scan of the source from the checkpoint's cursor; resolves with the documents written. */
+  /**
+   * One scan of the source from the checkpoint's cursor; resolves with the documents written. The next
+   * batch is read and embedded while earlier ones are bulk-written (`writeConcurrency` writes in flight),
+   * and each batch is checkpointed once its own write and every earlier batch's checkpoint are done, so
+   * the checkpoint never runs ahead of the index. A catch-up scan reads only the stamps and fetches whole
+   * documents for those that changed.
+   */
   const scan = async (query: Record<string, unknown> | undefined, counter: "copied" | "caughtUp"): Promise<number> => {
-    const reader = new DocumentScan(gateway, { index: checkpoint.source, size: batchSize, timeoutMs, ...(query ? { query } : {}) });
+    const catchUp = counter === "caughtUp";
+    // Stamps are small: a catch-up reads them in larger pages (most are skipped as already copied).
+    const size = catchUp ? Math.min(MAX_STAMP_PAGE, batchSize * 10) : batchSize;
+    const reader = new DocumentScan(gateway, { index: checkpoint.source, size, timeoutMs, ...(query ? { query } : {}), ...(catchUp ? { source: ["indexed_at", "content_hash"] } : {}) });
     let written = 0;
+    let committed: Promise<void> = Promise.resolve();
+    const inFlight: Promise<void>[] = [];
+    let after = checkpoint.after;
     try {
       for (;;) {
-        const page = await reader.page(checkpoint.after);
+        const page = await reader.page(after);
         if (page.documents.length === 0) break;
-        const { written: n } = await writer.write(page.documents, counter === "caughtUp" ? "copied" : "none");
-        written += n;
-        await commit({ ...checkpoint, after: page.last, [counter]: checkpoint[counter] + n });
+        const prepared = catchUp ? await writer.prepareChanged(page.documents, checkpoint.source) : await writer.prepare(page.documents);
+        while (inFlight.length >= writeConcurrency) await inFlight.shift();
+        after = page.last;
+        const n = prepared.documents.length;
+        const previous = committed;
+        committed = Promise.all([previous, writer.bulk(prepared.documents)]).then(async () => {
+          written += n;
+          await commit({ ...checkpoint, after: page.last, [counter]: checkpoint[counter] + n });
+        });
+        // Awaited later; marked handled so a failing write is not an unhandled rejection meanwhile.
+        committed.catch(() => undefined);
+        inFlight.push(committed);
       }
+      await committed;
+    } catch (err) {
+      await committed.catch(() => undefined);
+      throw err;
     } finally {
       await reader.close().catch(() => undefined);
     }
     return written;
   };
 
-  const sinceQuery = (since: string) => ({ range: { indexed_at: { gte: since } } });
+  // What a catch-up reads: documents of the source changed after the window's floor — by `_seq_no` (exact,
+  // no clocks involved); checkpoints written before the floor existed fall back to `indexed_at` less the clock slack.
+  const changedQuery = (): Record<string, unknown> =>
+    checkpoint.seqNoFloor === undefined
+      ? { range: { indexed_at: { gte: checkpoint.since ?? back(checkpoint.startedAt) } } }
+      : { range: { _seq_no: { gt: checkpoint.seqNoFloor } } };
+  /** The next window: it starts where the current pass started. */
+  const nextWindow = async (): Promise<Pick<ReindexCheckpoint, "since" | "passStartedAt" | "seqNoFloor" | "passSeqNo">> => ({
+    since: back(checkpoint.passStartedAt ?? checkpoint.startedAt),
+    passStartedAt: new Date().toISOString(),
+    ...(checkpoint.passSeqNo === undefined ? {} : { seqNoFloor: checkpoint.passSeqNo }),
+    ...(checkpoint.seqNoFloor === undefined ? {} : { passSeqNo: await maxSeqNo(gateway, checkpoint.source) }),
+  });
   const back = (iso: string) => new Date(Date.parse(iso) - slackMs).toISOString();
 
   while (checkpoint.phase !== "done") {
@@ -99,18 +152,18 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
       case "copy": {
         await refreshIndex(gateway, checkpoint.source);
         await scan(undefined, "copied");
-        await commit({ ...checkpoint, phase: "catch-up", after: null, since: back(checkpoint.startedAt), passStartedAt: new Date().toISOString() });
+        const passSeqNo = checkpoint.seqNoFloor === undefined ? {} : { passSeqNo: await maxSeqNo(gateway, checkpoint.source) };
+        await commit({ ...checkpoint, phase: "catch-up", after: null, since: back(checkpoint.startedAt), passStartedAt: new Date().toISOString(), ...passSeqNo });
         break;
       }
       case "catch-up": {
         await refreshIndex(gateway, checkpoint.source);
-        const found = await scan(sinceQuery(checkpoint.since ?? back(checkpoint.startedAt)), "caughtUp");
+        const found = await scan(changedQuery(), "caughtUp");
         const passes = checkpoint.passes + 1;
         if (found === 0 || passes >= maxPasses) {
           await commit({ ...checkpoint, phase: "verify", passes, after: null });
         } else {
-          const since = back(checkpoint.passStartedAt ?? checkpoint.startedAt);
-          await commit({ ...checkpoint, passes, after: null, since, passStartedAt: new Date().toISOString() });
+          await commit({ ...checkpoint, passes, after: null, ...(await nextWindow()) });
         }
         break;
       }
@@ -123,8 +176,7 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
           await commit({ ...checkpoint, phase: "swap" });
         } else if (problem.retry && checkpoint.passes < maxPasses + 3) {
           // Writes still arriving: one more catch-up pass, then verify again.
-          const since = back(checkpoint.passStartedAt ?? checkpoint.startedAt);
-          await commit({ ...checkpoint, phase: "catch-up", passes: Math.max(checkpoint.passes, maxPasses - 1), after: null, since, passStartedAt: new Date().toISOString() });
+          await commit({ ...checkpoint, phase: "catch-up", passes: Math.max(checkpoint.passes, maxPasses - 1), after: null, ...(await nextWindow()) });
         } else {
           throw new ReindexError(problem.message);
         }
@@ -137,13 +189,14 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
           await swapAlias(gateway, options.alias, checkpoint.source, checkpoint.target);
         }
         await hooks.afterSwap?.(checkpoint.target);
-        await commit({ ...checkpoint, phase: "final-catch-up", after: null, since: back(checkpoint.passStartedAt ?? checkpoint.startedAt) });
+        const { since, seqNoFloor } = await nextWindow();
+        await commit({ ...checkpoint, phase: "final-catch-up", after: null, since, ...(seqNoFloor === undefined ? {} : { seqNoFloor }) });
         break;
       }
       case "final-catch-up": {
         await sleep(options.swapGraceMs ?? 1000);
         await refreshIndex(gateway, checkpoint.source);
-        await scan(sinceQuery(checkpoint.since ?? back(checkpoint.startedAt)), "caughtUp");
+        await scan(changedQuery(), "caughtUp");
         const strays = await reembedStrays(gateway, checkpoint.target, writer, { batchSize, timeoutMs, version });
         await refreshIndex(gateway, checkpoint.target);
         await commit({ ...checkpoint, phase: "done", after: null, caughtUp: checkpoint.caughtUp + strays });
@@ -174,10 +227,12 @@ async function plan(gateway: OpenSearchGateway, alias: string): Promise<ReindexC
   const source = await liveIndex(gateway, alias);
   if (!source) throw new ReindexError(`alias ${alias} must point at exactly one index to be reindexed (run relevance setup first)`);
   const target = await nextVersionedIndex(gateway, alias);
+  // Recorded before the copy's point-in-time opens: every write the copy cannot see has a higher `_seq_no`.
+  const seqNoFloor = await maxSeqNo(gateway, source);
   const startedAt = new Date().toISOString();
   await refreshIndex(gateway, source);
   const total = await countDocuments(gateway, source);
-  return { phase: "copy", source, target, startedAt, after: null, since: null, passStartedAt: null, copied: 0, caughtUp: 0, total, passes: 0 };
+  return { phase: "copy", source, target, startedAt, after: null, since: null, passStartedAt: null, seqNoFloor, copied: 0, caughtUp: 0, total, passes: 0 };
 }
 
 /**

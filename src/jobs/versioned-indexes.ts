@@ -101,3 +101,21 @@ export async function indexModelVersion(gateway: OpenSearchGateway, index: strin
   const buckets = response.body.aggregations?.versions?.buckets ?? [];
   return buckets.length === 1 && buckets[0] ? buckets[0].key : null;
 }
+
+/**
+ * The highest `_seq_no` the index has issued, the lowest over its primary shards (each shard numbers its
+ * own operations): every write after this call has a higher `_seq_no` in its shard, so a catch-up reading
+ * documents above it sees every later write (and, with several shards, some earlier ones again).
+ */
+export async function maxSeqNo(gateway: OpenSearchGateway, index: string): Promise<number> {
+  const response = await gateway.request<{ indices?: Record<string, { shards?: Record<string, { routing?: { primary?: boolean }; seq_no?: { max_seq_no?: number } }[]> }> }>(
+    "GET",
+    `/${encodeURIComponent(index)}/_stats/docs`,
+    undefined,
+    { querystring: { level: "shards" }, timeoutMs: ADMIN_TIMEOUT_MS, retries: 1 },
+  );
+  const shards = Object.values(response.body.indices?.[index]?.shards ?? {}).flatMap((copies) => copies.filter((copy) => copy.routing?.primary));
+  const numbers = shards.map((copy) => copy.seq_no?.max_seq_no ?? -1);
+  if (numbers.length === 0) throw new Error(`no primary shard stats for ${index}`);
+  return Math.min(...numbers);
+}

@@ -73,6 +73,7 @@ describe("/v1/jobs and relevance jobs on a real OpenSearch and Redis", function 
     assert.equal(queued.state, "waiting");
     assert.equal(queued.model_version, models.v2);
 
+    let followUp: string | undefined;
     const worker = new JobWorker({ connection, queueName, gateway: sidecar.gateway, modelsDir: models.modelsDir, logger, batchSize: 25, lockMs: 5000, swapGraceMs: 100 });
     try {
       const view = await untilFinished(sidecar, id, 120_000);
@@ -80,14 +81,20 @@ describe("/v1/jobs and relevance jobs on a real OpenSearch and Redis", function 
       assert.deepEqual(view.progress, { phase: "done", done: 120, total: 120 });
       assert.equal(reindexResult(view)?.documents, 120);
       assert.ok(view.started_at && view.finished_at && view.finished_at >= view.started_at);
+      followUp = reindexResult(view)?.followUpJob;
+      assert.ok(followUp, "a reindex enqueued through /v1/jobs enqueues rebuild-profiles once it has swapped");
     } finally {
       await worker.close();
     }
     const list = (await request(sidecar.app).get("/v1/jobs").set(admin).expect(200)).body as { jobs: JobView[] };
     assert.deepEqual(
-      list.jobs.map((job) => [job.id, job.state]),
-      [[id, "completed"]],
+      list.jobs.map((job) => [job.id, job.type]),
+      [
+        [followUp, "rebuild-profiles"],
+        [id, "reindex"],
+      ],
     );
+    assert.equal(list.jobs.find((job) => job.id === id)?.state, "completed");
     assert.deepEqual(((await request(sidecar.app).get("/v1/jobs?state=failed").set(admin).expect(200)).body as { jobs: JobView[] }).jobs, []);
     const missing = await request(sidecar.app).get("/v1/jobs/no-such-job").set(admin).expect(404);
     assert.equal((missing.body as { error: { code: string } }).error.code, "NOT_FOUND");
@@ -98,7 +105,7 @@ describe("/v1/jobs and relevance jobs on a real OpenSearch and Redis", function 
     const lastLine = listed.stdout.trim().split("\n").pop() ?? "";
     assert.deepEqual(
       (JSON.parse(lastLine) as { jobs: JobView[] }).jobs.map((job) => job.id),
-      [id],
+      [followUp, id],
     );
     const watched = await runRelevance(["jobs", id, "--watch"], env);
     assert.equal(watched.code, 0, watched.stderr);

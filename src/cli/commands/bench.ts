@@ -1,9 +1,9 @@
 import { Command } from "commander";
-import { benchEnrichment, measureLatency, runMixedLoad, type LatencySummary } from "../../bench";
+import { benchEnrichment, benchReindex, measureLatency, runMixedLoad, type LatencySummary } from "../../bench";
 import { SidecarClient } from "../../client";
-import { envDefault, loadConfig, readConnectionSettings } from "../../config";
+import { createLogger, envDefault, loadConfig, readConnectionSettings } from "../../config";
 import { readJudgments } from "../../eval";
-import { loadActiveEmbedder, loadEmbedder } from "../../model";
+import { EMBEDDINGS_KIND, listModels, loadActiveEmbedder, loadEmbedder, modelVersionDir } from "../../model";
 import { bm25Query } from "../../search/bm25-query";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
 import { benchEventsCommand } from "./bench-events";
@@ -122,6 +122,68 @@ function benchEnrichCommand(): Command {
     });
 }
 
+interface BenchReindexFlags extends CatalogFlags {
+  limit?: number;
+  batchSize: number;
+  concurrency: number;
+  from?: string;
+  to?: string;
+  modelsDir?: string;
+  reindexBatchSize?: number;
+  opensearchUrl?: string;
+}
+
+function benchReindexCommand(): Command {
+  return withCatalogOptions(
+    new Command("reindex").description(
+      "docs/s of a reindex to another embedding version through the queue (the worker's code), next to a plain load with vectors through /v1/enrich (the baseline), in one run on throw-away aliases",
+    ),
+  )
+    .option("--limit <n>", "products to read from the catalog (default: all)", positiveInt("--limit"))
+    .option("--batch-size <n>", "documents per enrich request of the load", positiveInt("--batch-size"), 500)
+    .option("--concurrency <n>", "enrich requests in flight during the load", positiveInt("--concurrency"), 2)
+    .option("--from <version>", "embeddings version the catalog is loaded with (default: the promoted one)")
+    .option("--to <version>", "embeddings version reindexed to (default: the newest other version)")
+    .option("--reindex-batch-size <n>", "documents per reindex batch (env REINDEX_BATCH_SIZE, default 500)", positiveInt("--reindex-batch-size"))
+    .option("--models-dir <dir>", `models folder ${envDefault("MODELS_DIR")}`)
+    .option("--opensearch-url <url>", "OpenSearch URL (env OPENSEARCH_URL)")
+    .action(async (flags: BenchReindexFlags) => {
+      const config = loadConfig({
+        logLevel: "warn",
+        ...(flags.opensearchUrl ? { opensearchUrl: flags.opensearchUrl } : {}),
+        ...(flags.modelsDir ? { modelsDir: flags.modelsDir } : {}),
+        ...(flags.reindexBatchSize ? { reindexBatchSize: flags.reindexBatchSize } : {}),
+      });
+      const versions = (await listModels(config.modelsDir)).filter((m) => m.name === EMBEDDINGS_KIND);
+      const from = flags.from ?? versions.find((m) => m.active)?.version;
+      if (!from) throw new Error(`no embeddings model is promoted in ${config.modelsDir}; pass --from VERSION`);
+      const to = flags.to ?? versions.filter((m) => m.version !== from).map((m) => m.version).sort().pop();
+      if (!to) throw new Error(`a reindex needs a second embeddings version in ${config.modelsDir} (train one, or pass --to VERSION)`);
+      const embedder = await loadEmbedder(modelVersionDir(config.modelsDir, EMBEDDINGS_KIND, from));
+      try {
+        const result = await benchReindex(flags.catalog, {
+          config,
+          from: embedder,
+          toVersion: to,
+          logger: createLogger(config),
+          ...catalogReadOptions(flags),
+          ...(flags.limit ? { limit: flags.limit } : {}),
+          batchSize: flags.batchSize,
+          concurrency: flags.concurrency,
+          onPhase: (phase) => note(`${phase}…`),
+        });
+        const line = (name: string, f: { docs_per_second: number; documents: number; seconds: number }) =>
+          note(`${name.padEnd(30)} ${f.docs_per_second.toFixed(0).padStart(7)} docs/s  (${f.documents} docs in ${f.seconds} s)`);
+        line(`load with vectors (${from})`, result.load);
+        line(`reindex to ${to}`, result.reindex);
+        note(`reindex runs at ×${result.reindex_vs_load} the plain load's rate (target ≥ 0.8)`);
+        printSummary({ bench: "reindex", baseline: "load", ...result });
+      } finally {
+        embedder.dispose();
+      }
+    });
+}
+
 interface BenchLoadFlags {
   clients: number;
   seconds: number;
@@ -166,6 +228,7 @@ export function benchCommand(): Command {
   const command = new Command("bench").description("benchmarks; each prints its figures with a baseline measured in the same run");
   command.addCommand(benchSearchCommand());
   command.addCommand(benchEnrichCommand());
+  command.addCommand(benchReindexCommand());
   command.addCommand(benchLoadCommand());
   command.addCommand(benchEventsCommand());
   command.addCommand(benchRerankCommand());
