@@ -22,14 +22,14 @@ interface SynthesizeReportFlags {
   seed: number;
 }
 
-/** Item id → top-level category, from the catalog (for the category shares). */
+/** Item id → its full category path, from the catalog (for the category shares; a top level alone is often one value for a whole shop). */
 async function categoriesOf(flags: SynthesizeReportFlags): Promise<((itemId: string) => string | undefined) | undefined> {
   if (!flags.catalog) return undefined;
   const { products } = await readCatalogProducts(flags.catalog, { map: parseFieldMap(flags.map), ...(flags.format ? { format: flags.format } : {}) });
   const categories = new Map<string, string>();
   for (const [id, product] of products) {
-    const top = product.category?.[0];
-    if (top) categories.set(id, top);
+    const path = product.category?.join("/");
+    if (path) categories.set(id, path);
   }
   note(`catalog: ${products.size} products, ${categories.size} with a category`);
   return (itemId) => categories.get(itemId);

@@ -13,7 +13,7 @@ export interface EventStatistics {
   numeric: Record<NumericStatistic, number[]>;
   /** Event type → count. */
   types: Map<string, number>;
-  /** Top-level category of the clicked/carted/purchased item → count (empty without a catalog). */
+  /** Category of the clicked/carted/purchased item (as `categoryOf` names it) → count (empty without a catalog). */
   categories: Map<string, number>;
   /** Item → positive interactions. */
   items: Map<string, number>;
