@@ -18,6 +18,7 @@ import {
   wasserstein1,
   writeQualityReport,
 } from "../../../src/synthetic/quality";
+import { writeListsFile, type StoredRerankList } from "../../../src/training";
 import { runRelevance } from "../../utils/run-relevance";
 
 const close = (actual: number | null, expected: number, tolerance = 1e-12) => {
@@ -177,6 +178,39 @@ describe("synthetic data quality: the report from files", () => {
     const html = await readFile(written.html, "utf8");
     assert.match(html, /id="report-data"/);
     assert.match(html, /Classifier two-sample test/);
+  });
+
+  it("compares re-ranker features of lists files: generated rows against real positives, per feature", async () => {
+    const rng = new Rng(17);
+    /** Lists of 5 candidates, the first positive; feature "same" ~ N(0, 1) everywhere, "moved" ~ N(shift, 1) on positives. */
+    const make = (count: number, shift: number, generated: boolean): StoredRerankList[] =>
+      Array.from({ length: count }, (_, i) => ({
+        group: `g${i}`,
+        queryEmbedding: null,
+        history: [],
+        candidates: Array.from({ length: 5 }, (_, c) => ({ features: [rng.normal(), c === 0 ? shift + rng.normal() : rng.normal()], embedding: null, ...(generated && c === 0 ? { synthetic: true } : {}) })),
+        labels: [1, 0, 0, 0, 0],
+        ...(generated ? { synthetic: true } : {}),
+      }));
+    const header = { featureNames: ["same", "moved"], dimension: 2, embeddings: null, pipeline: "rerank" };
+    const realLists = join(dir, "real-lists.ndjson");
+    const synLists = join(dir, "syn-lists.ndjson");
+    await writeListsFile(realLists, header, make(300, 0, false));
+    // The synthetic file also holds real lists (as `synthesize features` writes it): only the flagged rows count.
+    await writeListsFile(synLists, header, [...make(300, 0, false), ...make(300, 3, true)]);
+    const real = join(dir, "lists-events.ndjson");
+    await writeFile(real, events("r", 10, "a", 1, 1));
+    const report = await qualityReport({ real, synthetic: real, realLists, syntheticLists: synLists, resamples: 100 });
+    const [positives, ...others] = report.features?.classes ?? [];
+    assert.equal(others.length, 0, "no generated negatives: only positives are compared");
+    assert.equal(positives?.label, "positive");
+    assert.equal(positives?.real, 300);
+    assert.equal(positives?.synthetic, 300);
+    assert.ok((positives?.features.same?.ks ?? 1) < 0.15, `same: ${positives?.features.same?.ks}`);
+    assert.ok((positives?.features.moved?.ks ?? 0) > 0.8, `moved: ${positives?.features.moved?.ks}`);
+    close(positives?.features.moved?.w1 ?? null, 3, 0.3);
+    const test = positives?.twoSample;
+    assert.ok(test && !("error" in test) && test.auc > 0.9);
   });
 
   it("the CLI writes report.html and prints the figures as its last line", async () => {
