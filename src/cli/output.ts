@@ -36,3 +36,21 @@ export function positiveInt(name: string): (value: string) => number {
     return n;
   };
 }
+
+/** Parses a number ≥ 0, with the option's name in the error. */
+export function nonNegativeNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number ≥ 0, got "${value}"`);
+    return n;
+  };
+}
+
+/** Parses an integer ≥ 0, with the option's name in the error. */
+export function nonNegativeInt(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be an integer ≥ 0, got "${value}"`);
+    return n;
+  };
+}

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { envDefault, readConnectionSettings } from "../../config";
 import { INFERENCE_BACKENDS, type InferenceBackendPreference } from "../../model";
 import { augmentListsFile } from "../../synthetic/generative";
-import { note, positiveInt, printSummary } from "../output";
+import { nonNegativeInt, nonNegativeNumber, note, positiveInt, printSummary } from "../output";
 
 interface SynthesizeFeaturesFlags {
   lists: string;
@@ -19,22 +19,6 @@ interface SynthesizeFeaturesFlags {
   maxSeconds: number;
   modelsDir?: string;
   backend: InferenceBackendPreference;
-}
-
-function nonNegativeNumber(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number ≥ 0, got "${value}"`);
-    return n;
-  };
-}
-
-function nonNegativeInt(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be an integer ≥ 0, got "${value}"`);
-    return n;
-  };
 }
 
 const round = (n: number): number => Number(n.toFixed(4));
