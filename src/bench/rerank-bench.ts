@@ -63,6 +63,11 @@ export interface PipelineLatency {
   p95_ms: number;
   p99_ms: number;
   mean_ms: number;
+  /**
+   * CPU time of this process (sidecar and bench client, user + system) per timed search: what a search
+   * costs the sidecar's process whatever the machine's load (OpenSearch and Redis run elsewhere).
+   */
+  cpu_ms_per_search: number;
 }
 
 export interface RerankBenchResult {
@@ -112,8 +117,9 @@ function leaf(record: RawRecord): string {
   return (typeof record.category === "string" ? record.category : "").split("/").pop() ?? "";
 }
 
-function summarize(latencies: number[], errors: number, degraded: number): PipelineLatency {
-  return { requests: latencies.length + errors, errors, degraded, ...latencyFigures([...latencies]) };
+function summarize(latencies: number[], errors: number, degraded: number, cpuMicros: number): PipelineLatency {
+  const requests = latencies.length + errors;
+  return { requests, errors, degraded, ...latencyFigures([...latencies]), cpu_ms_per_search: round(cpuMicros / 1000 / Math.max(1, requests), 2) };
 }
 
 /** Mean ms per search of each stage (sum over count of the stage-time histogram), per pipeline; stages in the order first seen. */
@@ -284,8 +290,10 @@ async function benchEndToEndIn(options: RerankBenchOptions, seed: number, models
     const latencies: Record<Pipeline, number[]> = { hybrid: [], rerank: [], personal: [] };
     const errors: Record<Pipeline, number> = { hybrid: 0, rerank: 0, personal: 0 };
     const degraded: Record<Pipeline, number> = { hybrid: 0, rerank: 0, personal: 0 };
+    const cpuMicros: Record<Pipeline, number> = { hybrid: 0, rerank: 0, personal: 0 };
     let sent = 0;
     const send = async (pipeline: Pipeline, n: number, timed: boolean) => {
+      const cpuStart = process.cpuUsage();
       let next = 0;
       const worker = async () => {
         while (next < n) {
@@ -305,6 +313,9 @@ async function benchEndToEndIn(options: RerankBenchOptions, seed: number, models
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));
+      // One pipeline runs at a time, so the process's CPU of this round is this pipeline's.
+      const cpu = process.cpuUsage(cpuStart);
+      if (timed) cpuMicros[pipeline] += cpu.user + cpu.system;
     };
     options.onPhase?.("warm-up");
     for (const pipeline of PIPELINES) await send(pipeline, Math.min(40, requests), false);
@@ -318,9 +329,9 @@ async function benchEndToEndIn(options: RerankBenchOptions, seed: number, models
       for (let k = 0; k < PIPELINES.length; k++) await send(PIPELINES[(r + k) % PIPELINES.length] as Pipeline, perRound, true);
     }
     const pipelines = {
-      hybrid: summarize(latencies.hybrid, errors.hybrid, degraded.hybrid),
-      rerank: summarize(latencies.rerank, errors.rerank, degraded.rerank),
-      personal: summarize(latencies.personal, errors.personal, degraded.personal),
+      hybrid: summarize(latencies.hybrid, errors.hybrid, degraded.hybrid, cpuMicros.hybrid),
+      rerank: summarize(latencies.rerank, errors.rerank, degraded.rerank, cpuMicros.rerank),
+      personal: summarize(latencies.personal, errors.personal, degraded.personal, cpuMicros.personal),
     };
     const stages = await stageMeans(sidecar.metrics.searchStageSeconds);
     const degradedReasons = await reasonCounts(sidecar.metrics.searchDegraded);

@@ -25,7 +25,7 @@ const model = (label: string, l: LatencyPercentiles) =>
 const search = (name: string, p: PipelineLatency, baseline: PipelineLatency) =>
   note(
     `${name.padEnd(9)} p50 ${p.p50_ms.toFixed(1).padStart(6)} ms  p95 ${p.p95_ms.toFixed(1).padStart(6)} ms  p99 ${p.p99_ms.toFixed(1).padStart(6)} ms  ` +
-      `(p50 ×${(p.p50_ms / baseline.p50_ms).toFixed(2)}, p99 ×${(p.p99_ms / baseline.p99_ms).toFixed(2)} of hybrid)  errors ${p.errors}  degraded ${p.degraded}/${p.requests}`,
+      `(p50 ×${(p.p50_ms / baseline.p50_ms).toFixed(2)}, p99 ×${(p.p99_ms / baseline.p99_ms).toFixed(2)} of hybrid)  cpu ${p.cpu_ms_per_search.toFixed(1)} ms/search  errors ${p.errors}  degraded ${p.degraded}/${p.requests}`,
   );
 
 /** `relevance bench rerank`: the re-ranker's model-only latency and `/v1/search` end to end against hybrid, in one run. */
