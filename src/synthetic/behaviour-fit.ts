@@ -186,7 +186,7 @@ export async function fitBehaviour(path: string, options: BehaviourFitOptions): 
   for (const [pair, count] of releasedPairs) {
     const [query, item] = JSON.parse(pair) as [string, string];
     let queries = queriesByItem.get(item);
-    if (!queries) queriesByItem.set(item, (queries = new Map()));
+    if (!queries) queriesByItem.set(item, (queries = new Map<string, number>()));
     queries.set(query, count);
   }
   // Items clicked in the log but missing from the catalog still exist as result ids.

@@ -106,8 +106,8 @@ export class OfflineOverlapResults implements ResultSource {
     for (const [token, list] of this.#postings) this.#idf.set(token, Math.log(1 + (items.length - list.length + 0.5) / (list.length + 0.5)));
   }
 
-  async resultsFor(queries: readonly string[]): Promise<Map<string, string[]>> {
-    return new Map(queries.map((q) => [q, this.rank(q)]));
+  resultsFor(queries: readonly string[]): Promise<Map<string, string[]>> {
+    return Promise.resolve(new Map(queries.map((q) => [q, this.rank(q)])));
   }
 
   rank(query: string): string[] {
