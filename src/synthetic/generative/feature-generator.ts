@@ -12,7 +12,8 @@ export interface FeatureGenerator {
   featureNames: readonly string[];
   /** z-score statistics of the training rows, fitted as the re-ranker fits its own (`fitFeatureSchema`). */
   schema: FeatureSchema;
-  ranges: readonly FeatureRange[];
+  /** Per class (index = class), the kinds and ranges of its real rows: a generated row keeps to its class's. */
+  ranges: readonly (readonly FeatureRange[])[];
   shape: CvaeShape;
   weights: CvaeWeights;
 }
@@ -66,9 +67,12 @@ export async function fitFeatureGenerator(featureNames: readonly string[], rows:
     training.map((row) => row.features),
     { normalization: "zscore" },
   );
-  const ranges = inferFeatureRanges(
-    featureNames,
-    training.map((row) => row.features),
+  // Per class: a feature constant (or zero-inflated) among positives stays so in generated positives.
+  const ranges = [keptNegatives.length > 0 ? keptNegatives : keptPositives, keptPositives].map((rows) =>
+    inferFeatureRanges(
+      featureNames,
+      rows.map((row) => row.features),
+    ),
   );
   const normalizer = new FeatureNormalizer(schema);
   const f = featureNames.length;
@@ -95,7 +99,7 @@ export function generateRows(generator: FeatureGenerator, label: typeof NEGATIVE
       const n = spec.normalization;
       row[i] = n.kind === "zscore" ? z * n.std + n.mean : n.kind === "minmax" ? z * (n.max - n.min) + n.min : z;
     });
-    rows.push(conformRow(row, generator.ranges));
+    rows.push(conformRow(row, generator.ranges[label] as readonly FeatureRange[]));
   }
   return rows;
 }

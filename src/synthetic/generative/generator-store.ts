@@ -23,7 +23,8 @@ const GeneratorManifestSchema = z.object({
   createdAt: z.string(),
   model: z.object({ architecture: z.literal("conditional-vae"), features: z.number().int(), classes: z.number().int(), latent: z.number().int(), hidden: z.number().int() }),
   featureSchema: z.object({ clip: z.number().positive(), features: z.array(z.object({ name: z.string(), normalization: NormalizationSchema })) }),
-  ranges: z.array(z.object({ name: z.string(), kind: z.enum(["binary", "count", "nonNegative", "real"]), min: z.number(), max: z.number() })),
+  /** Per class (0 skipped, 1 positive). */
+  ranges: z.array(z.array(z.object({ name: z.string(), kind: z.enum(["binary", "count", "nonNegative", "real"]), min: z.number(), max: z.number(), zeroMassBelow: z.number().nullable() }))),
   weights: WeightsFileSchema,
   training: z.record(z.string(), z.unknown()),
   metrics: z.record(z.string(), z.unknown()),
@@ -48,7 +49,7 @@ export async function saveGenerator(
     createdAt: createdAt.toISOString(),
     model: { architecture: "conditional-vae", ...generator.shape },
     featureSchema: { clip: generator.schema.clip, features: generator.schema.features.map((f) => ({ name: f.name, normalization: { ...f.normalization } })) },
-    ranges: generator.ranges.map((r) => ({ ...r })),
+    ranges: generator.ranges.map((perClass) => perClass.map((r) => ({ ...r }))),
     weights: { file: WEIGHTS_FILE, dtype: "float32", byteLength: buffer.length, sha256, specs },
     training,
     metrics,
@@ -70,7 +71,8 @@ export async function readGenerator(dir: string): Promise<FeatureGenerator> {
   } catch (err) {
     throw new ModelFormatError(dir, (err as Error).message, { cause: err });
   }
-  if (manifest.featureSchema.features.length !== features || manifest.ranges.length !== features) throw new ModelFormatError(dir, `the schema and ranges must name ${features} features`);
+  if (manifest.ranges.length !== classes) throw new ModelFormatError(dir, `ranges are given for ${manifest.ranges.length} classes, the model has ${classes}`);
+  if (manifest.featureSchema.features.length !== features || manifest.ranges.some((r) => r.length !== features)) throw new ModelFormatError(dir, `the schema and ranges must name ${features} features`);
   const specs = cvaeWeightShapes(shape);
   const arrays = await readWeightArrays(dir, manifest.weights, specs, { verifySha256: true });
   const weights = {} as CvaeWeights;

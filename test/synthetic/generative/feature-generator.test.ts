@@ -79,6 +79,11 @@ describe("generative model: a conditional VAE over re-ranker feature rows", func
     assert.equal(conformed[1], 1);
     assert.equal(conformed[2], 3);
     assert.equal(conformed[3], ranges[3]?.max);
+    // A point mass at 0 (zeros and values ≥ 0.4 seen): below 0.2 a generated value snaps to 0.
+    const [zeroInflated] = inferFeatureRanges(["x"], [[0], [0], [0.4], [1]]);
+    assert.equal(zeroInflated?.zeroMassBelow, 0.4);
+    assert.deepEqual(Array.from(conformRow(Float64Array.from([0.1]), [zeroInflated])), [0]);
+    assert.deepEqual(Array.from(conformRow(Float64Array.from([0.3]), [zeroInflated])), [0.3]);
   });
 
   it("the same seed gives bit-identical weights and rows; another seed does not", async () => {
