@@ -82,6 +82,7 @@ export async function benchReindex(path: string, options: ReindexBenchOptions): 
       if (view.state !== "completed" || view.type !== "reindex") throw new Error(`the reindex failed: ${view.failure ?? view.state}`);
       const result = view.result as ReindexResult;
       const reindex = { ...figure(result.documents, 0, seconds), batch_size: config.reindexBatchSize, copied: result.copied, caught_up: result.caughtUp };
+      options.onPhase?.(`load ${load.docs_per_second} docs/s, reindex ${reindex.docs_per_second} docs/s; removing the throw-away indexes and queue`);
       return {
         from: { version: options.from.version, dimension: options.from.dimension },
         to: { version: options.toVersion },

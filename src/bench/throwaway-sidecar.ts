@@ -5,6 +5,9 @@ import { SidecarClient } from "../client";
 import { deleteIndexes, setupIndexes } from "../opensearch";
 import { ActiveModels, type ServingEmbedder } from "../runtime";
 
+/** Tries to delete the throw-away indexes. */
+const CLEANUP_ATTEMPTS = 4;
+
 /** A sidecar of the bench's own, listening on loopback, with a client holding a write key. */
 export interface ThrowawaySidecar {
   readonly sidecar: Sidecar;
@@ -48,7 +51,20 @@ export async function withThrowawaySidecar<T>(
     const client = new SidecarClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey, tries: 1, timeoutMs: 600_000 });
     return await work({ sidecar, client, aliases });
   } finally {
-    await deleteIndexes(sidecar.gateway, aliases);
+    await removeIndexes(sidecar, aliases);
     await sidecar.close();
+  }
+}
+
+/** Deletes the throw-away indexes, trying again on a busy cluster (a DELETE that timed out may still have run; repeating it is safe). */
+async function removeIndexes(sidecar: Sidecar, aliases: ThrowawaySidecar["aliases"]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deleteIndexes(sidecar.gateway, aliases);
+      return;
+    } catch (err) {
+      if (attempt >= CLEANUP_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
   }
 }
