@@ -4,7 +4,7 @@ import { type Logger } from "pino";
 import { EMBEDDINGS_KIND, loadEmbedder, modelVersionDir, type Embedder } from "../model";
 import { type OpenSearchGateway } from "../opensearch";
 import { ReindexError } from "./job-errors";
-import { JobInterrupted, type CheckpointOf, type JobContext, type ProcessorRegistry } from "./job-processor";
+import { JobInterrupted, type JobContext, type ProcessorRegistry } from "./job-processor";
 import { JobQueue } from "./job-queue";
 import { JOB_TYPES, type JobData, type JobResult, type JobType, type JobTypeMap } from "./job-types";
 import { createProcessors } from "./processors";
@@ -126,7 +126,7 @@ export class JobWorker {
     const log = this.#options.logger.child({ job: job.id, type });
     const context: JobContext<typeof type> = {
       id: job.id ?? "",
-      checkpoint: job.data.checkpoint as CheckpointOf<typeof type> | undefined,
+      checkpoint: job.data.checkpoint,
       save: async (checkpoint) => {
         await job.updateData({ ...job.data, checkpoint } as JobData);
       },

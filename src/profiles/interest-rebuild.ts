@@ -4,7 +4,7 @@ import { type OpenSearchGateway } from "../opensearch";
 import { asRedisError, LuaScript, readyRedis } from "../redis";
 import { float32Bytes } from "./apply-script";
 import { EVENT_WEIGHTS } from "./behaviour-options";
-import { ItemFactsSource } from "./item-facts";
+import { ItemFactsSource, type ItemFacts } from "./item-facts";
 import { userKeyBase } from "./redis-keys";
 import { decayRate } from "./time-decay";
 
@@ -107,7 +107,7 @@ export class InterestRebuilder {
     const keys = [...users.keys()];
     const epochs = await this.#epochs(keys);
     const itemIds = [...new Set([...users.values()].flatMap((events) => events.map((event) => event.itemId)))];
-    const facts = itemIds.length > 0 ? await this.#facts.factsFor(itemIds) : new Map();
+    const facts = itemIds.length > 0 ? await this.#facts.factsFor(itemIds) : new Map<string, ItemFacts | null>();
     const header: { p: string; pttl: number; users: { u: string; d?: number; W?: number; n?: number }[] } = { p: this.#prefix, pttl: this.#ttlMs, users: [] };
     const vectors: Buffer[] = [];
     let skippedBefore = 0;
