@@ -161,12 +161,13 @@ export type SyntheticRows = "include" | "exclude" | "only";
 
 /**
  * `include`: every list; `exclude`: generated candidates removed (a list left without a positive is
- * dropped); `only`: the lists that hold generated rows, as they are (their negatives are real retrieval
- * candidates — a generated positive needs something to be ranked against).
+ * dropped); `only`: trained on the lists that hold generated rows alone (their negatives are real
+ * retrieval candidates — a generated positive needs something to be ranked against), the real lists
+ * kept for validation only, so the metrics are train-on-synthetic, test-on-real (TSTR).
  */
 export function selectSyntheticRows(lists: readonly StoredRerankList[], mode: SyntheticRows): StoredRerankList[] {
   if (mode === "include") return [...lists];
-  if (mode === "only") return lists.filter((list) => list.synthetic === true);
+  if (mode === "only") return lists.map((list) => (list.synthetic === true ? list : { ...list, validationOnly: true }));
   const kept: StoredRerankList[] = [];
   for (const list of lists) {
     if (list.synthetic !== true) {

@@ -132,6 +132,7 @@ async function listsFromFile(path: string, mode: SyntheticRows): Promise<Collect
   const syntheticLists = file.lists.filter((list) => list.synthetic === true).length;
   return {
     lists,
+    // `syntheticLists`: lists reduced to their real rows (exclude), or real lists kept for validation only (only).
     read: { fileLists: file.lists.length, syntheticLists: mode === "include" ? 0 : mode === "exclude" ? syntheticLists : file.lists.length - syntheticLists, judgmentGroups: 0, events: null, eventExamples: 0, used: lists.length },
     dropped: { no_positive: 0, degraded: 0, empty: 0 },
     featureNames: [...file.featureNames],

@@ -33,6 +33,8 @@ export interface LabeledRerankList extends RerankList {
   group?: string;
   /** Holds generated (synthetic) rows: trained on when its group is on the training side, never validated on. @defaultValue false */
   synthetic?: boolean;
+  /** Validated on when its group is on the validation side, never trained on (e.g. real lists when training on synthetic ones only: TSTR). @defaultValue false */
+  validationOnly?: boolean;
 }
 
 /**

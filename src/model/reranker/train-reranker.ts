@@ -155,7 +155,7 @@ export async function trainReranker(data: RerankerTrainingData, options: Partial
       if (valGroups.has(key)) {
         if (list.synthetic) skippedLists++;
         else validation.push(list);
-      } else if (list.labels.some((g) => g > 0) && list.candidates.length > 0) training.push(list);
+      } else if (!list.validationOnly && list.labels.some((g) => g > 0) && list.candidates.length > 0) training.push(list);
       else skippedLists++;
     }
   }

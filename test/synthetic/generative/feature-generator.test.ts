@@ -166,7 +166,11 @@ describe("generative model: a conditional VAE over re-ranker feature rows", func
     const original = await readListsFile(input);
     // An added list without its generated positive has none left: dropped, so exclude gives back the real lists.
     assert.deepEqual(selectSyntheticRows(read.lists, "exclude"), original.lists);
-    assert.equal(selectSyntheticRows(read.lists, "only").length, 30);
+    // only: trained on the 30 added lists alone, the real ones kept for validation (TSTR).
+    const only = selectSyntheticRows(read.lists, "only");
+    assert.equal(only.length, 150);
+    assert.equal(only.filter((l) => l.validationOnly !== true).length, 30);
+    assert.ok(only.every((l) => (l.synthetic === true) !== (l.validationOnly === true)));
   });
 
   it("the CLI: `synthesize features` then `train reranker --lists` on its output, without any sidecar", async () => {
