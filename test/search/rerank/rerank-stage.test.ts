@@ -125,6 +125,12 @@ describe("the attention re-rank stage through the sidecar (real OpenSearch and R
     // rerank ignores the user: same order as anonymous.
     const rerankAsUser = await search(sidecar, { q: "hammer", pipeline: "rerank", user_id: user, size: 10, explain: true });
     for (const hit of rerankAsUser.hits) assert.deepEqual((hit.explain as { attended: unknown[] }).attended, [], "rerank uses an empty history");
+
+    // Each stage's time, and its parts', is on /metrics by pipeline.
+    const metrics = (await request(sidecar.app).get("/metrics").expect(200)).text;
+    for (const stage of ["personal-retrieve", "attention-rerank", "attention-rerank/behaviour", "attention-rerank/features", "attention-rerank/model", "source-page"]) {
+      assert.ok(metrics.includes(`sidecar_search_stage_seconds_count{pipeline="personal",stage="${stage}"} `), `${stage} on /metrics`);
+    }
   });
 
   it("the ladder: no model, a late model, a failing model, Redis down — each answers in time in retrieval order (or non-personal) and says why", async () => {
