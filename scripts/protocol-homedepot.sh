@@ -9,7 +9,8 @@
 # 2. embeddings trained on emb.csv (test queries excluded) + the catalog, promoted;
 # 3. a sidecar with all 54,667 products; `relevance train reranker --judgments rerank.csv --pipeline rerank
 #    --relevant-grade 1.33 --promote`; SIGHUP so serve loads it;
-# 4. `relevance eval --judgments test.csv --pipeline rerank --compare hybrid --relevant-grade 1.33 --min-judgments 5`.
+# 4. `relevance eval --judgments test.csv --pipeline rerank --compare hybrid --relevant-grade 1.33 --min-judgments 5
+#    --concurrency 4` (at 8, 59 of 1,161 queries timed out on the shared node).
 # Why two training parts: a re-ranker trained on the queries the embeddings were trained on sees kNN scores
 # and query vectors fitted to those very queries, learns to trust them, and loses to hybrid on new queries
 # (--rerank-share 0: both on all of train.csv, the first run's setup; see README "Training the re-ranker").
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --rerank-share) rerank_share="$2"; shift 2 ;;
     --max-seconds) max_seconds="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "protocol-homedepot: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -59,4 +60,4 @@ kill -HUP "${server}"
 sleep 3
 
 say "eval rerank vs hybrid on test.csv"
-relevance eval --judgments "${work}/test.csv" --pipeline rerank --compare hybrid --relevant-grade 1.33 --min-judgments 5 --out "${work}/eval-rerank-hybrid" | tail -1
+relevance eval --judgments "${work}/test.csv" --pipeline rerank --compare hybrid --relevant-grade 1.33 --min-judgments 5 --concurrency 4 --out "${work}/eval-rerank-hybrid" | tail -1
