@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     --rerank-share) rerank_share="$2"; shift 2 ;;
     --max-seconds) max_seconds="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "protocol-homedepot: unknown argument $1" >&2; exit 2 ;;
   esac
 done
