@@ -99,6 +99,11 @@ describe("rebuild-profiles after a reindex (real OpenSearch and Redis)", functio
       assert.equal(view.state, "completed", view.failure ?? "");
       assert.deepEqual([view.type, view.model_version], ["rebuild-profiles", models.v2]);
       rebuilt = view.result as RebuildProfilesResult;
+      // A rebuild to a version the alias does not serve is refused: the events flow would start those vectors over.
+      const stale = await queue.enqueue({ type: "rebuild-profiles", modelVersion: models.v1, ...target });
+      const refused = await waitForJob(queue, stale.id, 60_000, 100);
+      assert.equal(refused.state, "failed");
+      assert.match(refused.failure ?? "", /serves .*not .*runs after the reindex's swap/);
     } finally {
       await worker.close();
     }
