@@ -16,7 +16,8 @@ export function serveCommand(): Command {
       // Refuse to start before anything else: without the key no event could be stored privately.
       Pseudonymizer.fromConfig(config);
       const logger = createLogger(config);
-      const { loading, embeddingThreads, close: closeThreads } = modelLoadingFromConfig(config);
+      const threads = modelLoadingFromConfig(config);
+      const { loading, embeddingThreads } = threads;
       logger.info({ embeddingThreads }, `embedding product batches on ${embeddingThreads === 0 ? "the event loop" : `${embeddingThreads} worker thread(s)`}`);
       const models = await loadActiveModels(config, logger, loading);
       const sidecar = createSidecar(config, { logger, models, loading });
@@ -35,6 +36,6 @@ export function serveCommand(): Command {
       logger.info("shutting down");
       retention?.stop();
       await sidecar.close();
-      await closeThreads();
+      await threads.close();
     });
 }
