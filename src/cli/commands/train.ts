@@ -145,7 +145,8 @@ async function trainRerankerAction(flags: TrainRerankerFlags): Promise<void> {
     onBackend: noteBackend,
     onExamples: (read) => {
       if (read.fileLists > 0) {
-        note(`lists file: ${read.fileLists} lists, ${read.used} trained and validated on${read.syntheticLists > 0 ? ` (${read.syntheticLists} holding synthetic rows left out or reduced to their real rows)` : ""}`);
+        const affected = flags.synthetic === "only" ? "real, kept for validation only" : "holding synthetic rows, left out or reduced to their real rows";
+        note(`lists file: ${read.fileLists} lists, ${read.used} used${read.syntheticLists > 0 ? ` (${read.syntheticLists} ${affected})` : ""}`);
         return;
       }
       const events = read.events;
