@@ -3,7 +3,7 @@
 # fitted to the click log stand in for one trained on the real log? Judgments-dev.csv is evaluation only.
 #
 #   scripts/protocol-synthetic-bestbuy.sh --data ../shared/datasets/bestbuy-clicks [--work DIR] [--port 18340] \
-#     [--redis-db 12] [--fraction 0.05] [--users 20000] [--syn-fraction 0.15] [--max-lists 1500] \
+#     [--redis-db 12] [--fraction 0.05] [--users 40000] [--syn-fraction 0.15] [--max-lists 1500] \
 #     [--max-seconds 300] [--epsilon 1] [--keep]
 #
 # 1. real split as scripts/protocol-bestbuy.sh (seeded --fraction of the users' last click + its search →
@@ -18,20 +18,25 @@
 #        so the behaviour features (popularity, query clicks, co-interactions, profiles) of its training lists
 #        come from synthetic events alone — `train reranker --events syn-last.ndjson --synthetic only`;
 #    (d) the same with the ε-private sessions (db N+1 flushed, another events alias);
-#    (c) MIXED: a sidecar (db N+2) with rest + syn-rest, `train reranker` on last-clicks + syn-last
-#        (--max-lists twice as many);
+#    (c) MIXED: on the REAL sidecar (rest.ndjson only: the signals the model will be served with), `train
+#        reranker` on last-clicks + syn-last (--max-lists twice as many): synthetic examples labeled by the
+#        simulator, their features from the real serving state (a synthetic user has no profile there);
+#    --users defaults to 40,000 so the synthetic sidecar holds about as many events as the real one (~77,000):
+#    the behaviour features (popularity, query clicks) scale with the events loaded, and a model trained on
+#    another scale than it is served with loses (run 4, 20,000 users: TSTR ≈ hybrid, and mixing synthetic
+#    events into the real state made real+synthetic worse than real);
 # 4. evaluation on the REAL sidecar with ALL real events (rest + last-clicks, as protocol-bestbuy.sh): for each
 #    model `models promote reranker V`, SIGHUP, `eval --judgments judgments-dev.csv --pipeline personal` (MRR);
 #    plus `hybrid` once; the eval summary lines go to eval-*.json;
 # 5. `relevance synthesize report --real events.ndjson.gz --synthetic syn.ndjson --tstr … --trtr … --mixed …
 #    --private … --out report/` (TSTR/TRTR ratios, distribution distances, two-sample AUC).
-# Throw-away aliases (prefix rrsyn-<pid>), Redis dbs N…N+2 (FLUSHDB of those only), a private MODELS_DIR under
+# Throw-away aliases (prefix rrsyn-<pid>), Redis dbs N and N+1 (FLUSHDB of those only), a private MODELS_DIR under
 # --work; indexes deleted and dbs flushed at the end unless --keep. OPENSEARCH_URL defaults to
 # http://127.0.0.1:9250. Every summary line is printed as the commands print it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-data="" work="" port=18340 redis_db=12 fraction=0.05 users=20000 syn_fraction=0.15 max_lists=1500 max_seconds=300 epsilon=1 keep=0
+data="" work="" port=18340 redis_db=12 fraction=0.05 users=40000 syn_fraction=0.15 max_lists=1500 max_seconds=300 epsilon=1 keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --data) data="$2"; shift 2 ;;
@@ -45,13 +50,13 @@ while [ $# -gt 0 ]; do
     --max-seconds) max_seconds="$2"; shift 2 ;;
     --epsilon) epsilon="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^set -euo/ { exit } NR > 1' "$0"; exit 0 ;;
     *) echo "protocol-synthetic-bestbuy: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [ -n "${data}" ] || { echo "protocol-synthetic-bestbuy: --data DIR (the bestbuy-clicks folder) is required" >&2; exit 2; }
 case "${redis_db}" in ''|*[!0-9]*) echo "protocol-synthetic-bestbuy: --redis-db takes a database number" >&2; exit 2 ;; esac
-db_real="${redis_db}" db_syn=$((redis_db + 1)) db_mixed=$((redis_db + 2))
+db_real="${redis_db}" db_syn=$((redis_db + 1))
 . scripts/lib/protocol-sidecar.sh
 protocol_sidecar protocol-synthetic-bestbuy rrsyn
 export EVENT_RETENTION_DAYS=7500
@@ -64,7 +69,7 @@ cleanup() {
     for index in $(curl -fs "${OPENSEARCH_URL}/_cat/indices/${prefix}-*?h=index" 2>/dev/null); do
       case "${index}" in "${prefix}"-*) curl -fs -X DELETE "${OPENSEARCH_URL}/${index}" >/dev/null || true ;; esac
     done
-    for db in "${db_real}" "${db_syn}" "${db_mixed}"; do redis-cli -n "${db}" FLUSHDB >/dev/null 2>&1 || true; done
+    for db in "${db_real}" "${db_syn}"; do redis-cli -n "${db}" FLUSHDB >/dev/null 2>&1 || true; done
   fi
   true
 }
@@ -85,7 +90,7 @@ split_log() {
   npx tsx scripts/split-last-click.ts --in "$1" --heldout-out "$2-last.ndjson" --rest-out "$2-rest.ndjson" --fraction "$3" --seed 42 | tail -1
 }
 
-for db in "${db_real}" "${db_syn}" "${db_mixed}"; do redis-cli -n "${db}" FLUSHDB >/dev/null; done
+for db in "${db_real}" "${db_syn}"; do redis-cli -n "${db}" FLUSHDB >/dev/null; done
 say "split the real log (fraction ${fraction})"
 npx tsx scripts/split-last-click.ts --in "${data}/events.ndjson.gz" --heldout-out "${work}/last-clicks.ndjson" \
   --rest-out "${work}/rest.ndjson" --clicks-out "${work}/rest-clicks.csv" --fraction "${fraction}" --seed 42 | tail -1
@@ -103,14 +108,17 @@ relevance events load --file "${work}/rest.ndjson" --batch-size 1000 | tail -1
 
 say "synthesize sessions fitted to the training log (ranked by the REAL sidecar's hybrid)"
 relevance synthesize sessions --fit "${data}/events.ndjson.gz" --catalog "${data}/products.csv" --map "${catalog_map}" \
-  --users "${users}" --seed 42 --max-events-per-user 4 --out "${work}/syn.ndjson" | tail -1
+  --users "${users}" --seed 42 --max-events-per-user 4 --results-cache "${work}/results-cache.json" --out "${work}/syn.ndjson" | tail -1
 relevance synthesize sessions --fit "${data}/events.ndjson.gz" --catalog "${data}/products.csv" --map "${catalog_map}" \
-  --users "${users}" --seed 42 --max-events-per-user 4 --epsilon "${epsilon}" --out "${work}/syn-private.ndjson" | tail -1
+  --users "${users}" --seed 42 --max-events-per-user 4 --epsilon "${epsilon}" --results-cache "${work}/results-cache.json" --out "${work}/syn-private.ndjson" | tail -1
 split_log "${work}/syn.ndjson" "${work}/syn" "${syn_fraction}"
 split_log "${work}/syn-private.ndjson" "${work}/syn-private" "${syn_fraction}"
 
 say "(a) TRTR: train on real examples (REAL sidecar)"
 train_arm trtr --events "${work}/last-clicks.ndjson" --max-lists "${max_lists}"
+say "(c) MIXED: real + synthetic examples on the REAL sidecar"
+cat "${work}/last-clicks.ndjson" "${work}/syn-last.ndjson" >"${work}/mixed-last.ndjson"
+train_arm mixed --events "${work}/mixed-last.ndjson" --synthetic include --max-lists $((2 * max_lists))
 stop_serve
 
 say "(b) TSTR: SYNTHETIC sidecar (products + synthetic rest only)"
@@ -128,16 +136,6 @@ relevance setup >/dev/null
 start_serve
 relevance events load --file "${work}/syn-private-rest.ndjson" --batch-size 1000 | tail -1
 train_arm private --events "${work}/syn-private-last.ndjson" --synthetic only --max-lists "${max_lists}"
-stop_serve
-
-say "(c) MIXED: real rest + synthetic rest, real + synthetic examples"
-use_state mixed "${db_mixed}"
-relevance setup >/dev/null
-start_serve
-relevance events load --file "${work}/rest.ndjson" --batch-size 1000 | tail -1
-relevance events load --file "${work}/syn-rest.ndjson" --batch-size 1000 | tail -1
-cat "${work}/last-clicks.ndjson" "${work}/syn-last.ndjson" >"${work}/mixed-last.ndjson"
-train_arm mixed --events "${work}/mixed-last.ndjson" --synthetic include --max-lists $((2 * max_lists))
 stop_serve
 
 say "evaluate on the REAL sidecar with all real events"
