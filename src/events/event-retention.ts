@@ -1,11 +1,11 @@
 import { type Logger } from "pino";
 import { type EventStore } from "./event-store";
+import { MS_PER_DAY } from "../shared/time-units";
 
-const DAY_MS = 86_400_000;
 
 /** Deletes every stored event older than the retention; returns how many went. */
 export async function purgeExpiredEvents(store: EventStore, retentionDays: number, now = Date.now()): Promise<number> {
-  return store.deleteOlderThan(now - retentionDays * DAY_MS);
+  return store.deleteOlderThan(now - retentionDays * MS_PER_DAY);
 }
 
 export interface RetentionSweepOptions {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { EVENT_TYPES, type BehaviourEvent } from "./behaviour-event";
 import { type Pseudonymizer } from "./pseudonymizer";
 import { scrubQuery } from "./query-scrubber";
+import { MS_PER_DAY } from "../shared/time-units";
 
 /** Longest identifier (user, item, session, event id) accepted, in characters. */
 export const MAX_ID_LENGTH = 256;
@@ -54,7 +55,6 @@ export interface EventValidationOptions {
 
 export type EventValidation = { ok: true; event: BehaviourEvent } | { ok: false; rejection: EventRejection; type?: string };
 
-const DAY_MS = 86_400_000;
 
 function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message)).join("; ");
@@ -82,7 +82,7 @@ export function validateEvent(raw: unknown, options: EventValidationOptions): Ev
   const now = options.now ?? Date.now();
   const skew = options.clockSkewMs ?? 300_000;
   if (timestamp > now + skew) return invalid(`timestamp: more than ${Math.round(skew / 1000)} s in the future`);
-  if (timestamp < now - options.retentionDays * DAY_MS) {
+  if (timestamp < now - options.retentionDays * MS_PER_DAY) {
     return invalid(`timestamp: older than the retention of ${options.retentionDays} days (EVENT_RETENTION_DAYS)`, "EVENT_EXPIRED");
   }
 

@@ -7,6 +7,7 @@ import { EVENT_WEIGHTS } from "./behaviour-options";
 import { ItemFactsSource, type ItemFacts } from "./item-facts";
 import { userKeyBase } from "./redis-keys";
 import { decayRate } from "./time-decay";
+import { MS_PER_DAY } from "../shared/time-units";
 
 /**
  * Replaces users' interest vectors in one EVAL. ARGV[1] header JSON {p, pttl, users: [{u, d?, W?, n?}]}
@@ -47,7 +48,6 @@ const USER_KEY = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Mirrors the apply script's clamp of decay exponents. */
 const MAX_EXPONENT = 700;
-const MS_PER_DAY = 86_400_000;
 
 /** One of a user's item interactions, as the events index stores it. */
 export interface ItemInteraction {

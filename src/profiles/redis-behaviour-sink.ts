@@ -20,6 +20,7 @@ import { READ_BEHAVIOUR_SCRIPT, type ReadHeader } from "./read-script";
 import { queryKey, userKeyBase, userKeys } from "./redis-keys";
 import { decayRate } from "./time-decay";
 import { normalizeText } from "../model/text-normalize";
+import { MS_PER_DAY } from "../shared/time-units";
 
 /** The active embedding model, asked on every batch (it can change at run time). */
 export type ActiveEmbedderProvider = () => { readonly version: string; readonly dimension: number } | null;
@@ -58,7 +59,6 @@ const USER_KEY = /^[A-Za-z0-9_-]{1,128}$/;
 function assertUserKey(userKey: string, context = ""): void {
   if (!USER_KEY.test(userKey)) throw new TypeError(`${context}userKey must be a pseudonymized key ([A-Za-z0-9_-]{1,128})`);
 }
-const MS_PER_DAY = 86_400_000;
 
 /**
  * User profiles and aggregate behaviour signals in Redis, updated from events (the events flow's

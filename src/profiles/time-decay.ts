@@ -1,3 +1,5 @@
+import { MS_PER_DAY } from "../shared/time-units";
+
 /**
  * Exponential time decay without rewriting stored entries. A weight `w` observed at time `t` is
  * stored as `w · e^{λ(t − t0)}` against a fixed epoch `t0` (per profile, or one for all signals), so
@@ -6,7 +8,6 @@
  * about 1,000 half-lives after the epoch before scores saturate.
  */
 
-const MS_PER_DAY = 86_400_000;
 const MAX_EXPONENT = 700;
 
 /** λ per millisecond for a half-life in days. */

@@ -1,4 +1,5 @@
 import { EVENT_WEIGHTS, type UserProfile } from "../../profiles";
+import { MS_PER_DAY } from "../../shared/time-units";
 
 /** One item of the history the model attends over, before its embedding is looked up. */
 export interface HistoryEntry {
@@ -31,7 +32,6 @@ const MAX_TYPE_WEIGHT = Math.max(...Object.values(EVENT_WEIGHTS));
 export function historyOf(profile: UserProfile | null, options: HistoryOptions): HistoryEntry[] {
   if (!profile) return [];
   const now = options.now ?? options.asOf ?? Date.now();
-  const dayMs = 86_400_000;
   const byItem = new Map<string, { typeWeight: number; timestamp: number }>();
   const order: string[] = [];
   for (const interaction of profile.recent) {
@@ -49,7 +49,7 @@ export function historyOf(profile: UserProfile | null, options: HistoryOptions):
   }
   const entries = order.map((itemId) => {
     const { typeWeight, timestamp } = byItem.get(itemId) as { typeWeight: number; timestamp: number };
-    const ageDays = Math.max(0, now - timestamp) / dayMs;
+    const ageDays = Math.max(0, now - timestamp) / MS_PER_DAY;
     return { itemId, timestamp, weight: typeWeight * 2 ** (-ageDays / options.halfLifeDays) };
   });
   // Newest first, whatever order the profile listed (item, type) pairs in.
