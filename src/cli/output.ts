@@ -37,6 +37,15 @@ export function positiveInt(name: string): (value: string) => number {
   };
 }
 
+/** Parses a finite number > 0, with the option's name in the error. */
+export function positiveNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a number > 0, got "${value}"`);
+    return n;
+  };
+}
+
 /** Parses a number ≥ 0, with the option's name in the error. */
 export function nonNegativeNumber(name: string): (value: string) => number {
   return (value) => {

@@ -16,6 +16,7 @@ import {
   type JudgmentFormat,
   type PipelineRun,
 } from "../../eval";
+import { note, positiveInt, positiveNumber } from "../output";
 
 interface EvalOptions {
   judgments: string;
@@ -33,27 +34,11 @@ interface EvalOptions {
   includeSynthetic?: boolean;
 }
 
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected an integer ≥ 1.");
-  return n;
-}
-
 function integer(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n)) throw new InvalidArgumentError("expected an integer.");
   return n;
 }
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number > 0.");
-  return n;
-}
-
-const note = (message: string): void => {
-  process.stderr.write(`${message}\n`);
-};
 
 /** A bar only for a person watching: never when stdout is piped, so scripts see just the summary line. */
 function progressReporter(): { update: (done: number, total: number) => void; stop: () => void } {
@@ -178,15 +163,15 @@ export function evalCommand(): Command {
     .description("run every judged query through the sidecar with a pipeline and score the rankings")
     .requiredOption("--judgments <file>", "judgments: CSV (query,doc_id,grade[,user_id]), SRW JSON or TREC qrels")
     .requiredOption("--pipeline <name>", "pipeline to evaluate (bm25, hybrid, rerank, personal, ...)")
-    .option("--k <n>", "cut-off for ndcg@k and cndcg@k", positiveInteger, 10)
-    .option("--relevant-grade <g>", "smallest grade counted as relevant by recall, mrr and map", positiveNumber, 1)
+    .option("--k <n>", "cut-off for ndcg@k and cndcg@k", positiveInt("--k"), 10)
+    .option("--relevant-grade <g>", "smallest grade counted as relevant by recall, mrr and map", positiveNumber("--relevant-grade"), 1)
     .option("--out <dir>", "write results.json and report.html here")
     .option("--compare <pipeline>", "also evaluate this pipeline and report paired differences (pipeline − compare)")
-    .option("--min-judgments <n>", "keep only query groups with at least n judgments", positiveInteger, 1)
-    .option("--concurrency <n>", "searches in flight at once", positiveInteger, 8)
+    .option("--min-judgments <n>", "keep only query groups with at least n judgments", positiveInt("--min-judgments"), 1)
+    .option("--concurrency <n>", "searches in flight at once", positiveInt("--concurrency"), 8)
     .option("--sidecar-url <url>", "sidecar base URL (default: SIDECAR_URL or http://127.0.0.1:8080)")
     .option("--seed <n>", "seed of the bootstrap resampling", integer, 42)
-    .option("--timeout-ms <ms>", "deadline of each search request", positiveInteger, 10_000)
+    .option("--timeout-ms <ms>", "deadline of each search request", positiveInt("--timeout-ms"), 10_000)
     .addOption(new Option("--format <format>", "judgment file format (default: detected)").choices(JUDGMENT_FORMATS))
     .option("--include-synthetic", "also score synthetic judgment rows (a true synthetic column, or a simulated syn-<seed>-<n> user); left out by default")
     .action(async (_args: unknown, command: Command) => {

@@ -5,7 +5,7 @@ import { SidecarClient } from "../../client";
 import { JUDGMENT_FORMATS, type JudgmentFormat } from "../../eval";
 import { trainEmbeddingsModel, trainRerankerModel, type SyntheticRows } from "../../training";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
-import { note, positiveInt, printSummary, progressBar } from "../output";
+import { nonNegativeInt, nonNegativeNumber, note, positiveInt, printSummary, progressBar } from "../output";
 
 interface TrainEmbeddingsFlags extends CatalogFlags {
   judgments?: string;
@@ -21,22 +21,6 @@ interface TrainEmbeddingsFlags extends CatalogFlags {
   maxSeconds: number;
   backend: InferenceBackendPreference;
   promote?: boolean;
-}
-
-function nonNegativeNumber(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number ≥ 0, got "${value}"`);
-    return n;
-  };
-}
-
-function nonNegativeInt(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be an integer ≥ 0, got "${value}"`);
-    return n;
-  };
 }
 
 /** The backend a training run picked, and why the others were passed over. */
