@@ -1,12 +1,10 @@
 import { strict as assert } from "node:assert";
 import { randomUUID } from "node:crypto";
-import { type Redis } from "ioredis";
 import pino from "pino";
 import { EnrichService } from "../../src/indexing";
-import { connectQueueRedis, JobQueue, JobWorker, type EmbedDocumentsResult, type JobView } from "../../src/jobs";
+import { JobQueue, JobWorker, type EmbedDocumentsResult, type JobView } from "../../src/jobs";
 import { versionedIndexName } from "../../src/opensearch";
-import { testRedisUrl } from "../utils/services";
-import { products, TestCatalog, twoModelVersions, waitForJob, type TwoVersions } from "./reindex-fixtures";
+import { products, TestCatalog, waitForJob, QueueTestServices } from "./reindex-fixtures";
 
 function embedResult(view: JobView): EmbedDocumentsResult {
   assert.equal(view.type, "embed-documents");
@@ -30,25 +28,15 @@ async function stamps(catalog: TestCatalog, index: string): Promise<Map<string, 
 
 describe("embed-documents job on a real OpenSearch and Redis", function () {
   this.timeout(180_000);
-  let models: TwoVersions;
-  let connection: Redis;
+  const services = QueueTestServices.forSuite();
   const logger = pino({ level: "silent" });
-
-  before(async () => {
-    models = await twoModelVersions();
-    connection = connectQueueRedis(testRedisUrl());
-  });
-  after(async () => {
-    connection.disconnect();
-    await models.remove();
-  });
 
   it("re-embeds by ids, by query and the stale ones in place with the live version; unchanged documents are skipped unless forced", async () => {
     const catalog = new TestCatalog();
-    const queue = new JobQueue({ connection, name: `test-${randomUUID()}`, attempts: 1 });
-    const worker = new JobWorker({ connection, queueName: queue.name, gateway: catalog.gateway, modelsDir: models.modelsDir, logger, batchSize: 20 });
+    const queue = new JobQueue({ connection: services.connection, name: `test-${randomUUID()}`, attempts: 1 });
+    const worker = new JobWorker({ connection: services.connection, queueName: queue.name, gateway: catalog.gateway, modelsDir: services.models.modelsDir, logger, batchSize: 20 });
     try {
-      const v1 = await models.load(models.v1);
+      const v1 = await services.models.load(services.models.v1);
       await catalog.setup(v1.dimension);
       const alias = catalog.aliases.products;
       const index = versionedIndexName(alias, 1);
@@ -63,9 +51,9 @@ describe("embed-documents job on a real OpenSearch and Redis", function () {
       // By ids: 3 without a vector are embedded, 2 already on v1 with the same content are skipped.
       const byIds = await queue.enqueue({ type: "embed-documents", alias, selection: { ids: ["d000061", "d000062", "d000063", "d000001", "d000002"] } });
       const idsResult = embedResult(await waitForJob(queue, byIds.id, 60_000, 100));
-      assert.deepEqual([idsResult.total, idsResult.embedded, idsResult.unchanged, idsResult.index, idsResult.modelVersion], [5, 3, 2, index, models.v1]);
+      assert.deepEqual([idsResult.total, idsResult.embedded, idsResult.unchanged, idsResult.index, idsResult.modelVersion], [5, 3, 2, index, services.models.v1]);
       const afterIds = await stamps(catalog, index);
-      for (const id of ["d000061", "d000062", "d000063"]) assert.deepEqual([afterIds.get(id)?.model_version, afterIds.get(id)?.has_vector], [models.v1, true], id);
+      for (const id of ["d000061", "d000062", "d000063"]) assert.deepEqual([afterIds.get(id)?.model_version, afterIds.get(id)?.has_vector], [services.models.v1, true], id);
       assert.equal(afterIds.get("d000001")?.indexed_at, before.get("d000001")?.indexed_at, "a skipped document is not rewritten");
       assert.equal(afterIds.get("d000064")?.model_version, null, "documents not selected are left alone");
 
@@ -82,7 +70,7 @@ describe("embed-documents job on a real OpenSearch and Redis", function () {
       const stale = await queue.enqueue({ type: "embed-documents", alias, selection: { stale: true } });
       const staleResult = embedResult(await waitForJob(queue, stale.id, 60_000, 100));
       assert.equal(staleResult.embedded, 40 - 3 - (sofas.length - alreadyDone));
-      assert.equal(await catalog.notOn(index, models.v1), 0, "every document carries the live version");
+      assert.equal(await catalog.notOn(index, services.models.v1), 0, "every document carries the live version");
       assert.equal(await catalog.count(index), 100);
       const again = embedResult(await waitForJob(queue, (await queue.enqueue({ type: "embed-documents", alias, selection: { stale: true } })).id, 60_000, 100));
       assert.deepEqual([again.total, again.embedded], [0, 0]);
@@ -100,10 +88,10 @@ describe("embed-documents job on a real OpenSearch and Redis", function () {
 
   it("resumes from its checkpoint after a graceful stop: every document embedded once by the checkpointed counts, none skipped", async () => {
     const catalog = new TestCatalog();
-    const queue = new JobQueue({ connection, name: `test-${randomUUID()}`, attempts: 2, backoffMs: 100 });
-    const options = { connection, queueName: queue.name, gateway: catalog.gateway, modelsDir: models.modelsDir, logger, batchSize: 25, lockMs: 5000 };
+    const queue = new JobQueue({ connection: services.connection, name: `test-${randomUUID()}`, attempts: 2, backoffMs: 100 });
+    const options = { connection: services.connection, queueName: queue.name, gateway: catalog.gateway, modelsDir: services.models.modelsDir, logger, batchSize: 25, lockMs: 5000 };
     try {
-      const v1 = await models.load(models.v1);
+      const v1 = await services.models.load(services.models.v1);
       await catalog.setup(v1.dimension);
       const alias = catalog.aliases.products;
       const index = versionedIndexName(alias, 1);
@@ -126,13 +114,13 @@ describe("embed-documents job on a real OpenSearch and Redis", function () {
       assert.ok(paused && ["delayed", "waiting"].includes(paused.state), `stopped job is ${paused?.state ?? "gone"}`);
       const done = paused.progress?.done ?? 0;
       assert.ok(done >= 100 && done < 400, `stopped after ${done} documents`);
-      assert.ok(await catalog.notOn(index, models.v1) > 0, "documents are left for the resumed run");
+      assert.ok(await catalog.notOn(index, services.models.v1) > 0, "documents are left for the resumed run");
 
       const second = new JobWorker(options);
       try {
         const result = embedResult(await waitForJob(queue, job.id, 120_000, 100));
         assert.deepEqual([result.total, result.embedded, result.unchanged], [400, 400, 0], "embedded exactly once across the two runs");
-        assert.equal(await catalog.notOn(index, models.v1), 0);
+        assert.equal(await catalog.notOn(index, services.models.v1), 0);
         assert.equal(await catalog.count(index), 401);
       } finally {
         await second.close();

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Redis } from "ioredis";
 import { EnrichService, type ProductEmbedder } from "../../src/indexing";
-import { reindexLockKey, type JobQueue, type JobView, type ReindexResult } from "../../src/jobs";
+import { connectQueueRedis, reindexLockKey, type JobQueue, type JobView, type ReindexResult } from "../../src/jobs";
 import { EMBEDDINGS_KIND, loadEmbedder, modelVersionDir, type Embedder } from "../../src/model";
 import { deleteIndexes, OpenSearchGateway, setupIndexes } from "../../src/opensearch";
-import { randomName, testOpenSearchUrl } from "../utils/services";
+import { randomName, testOpenSearchUrl, testRedisUrl } from "../utils/services";
 import { tinyModel } from "../utils/tiny-model";
 
 /** Two versions of the tiny model in a models folder of the test's own: the catalog is loaded with `v1`, reindexed to `v2`. */
@@ -35,6 +35,36 @@ export async function twoModelVersions(): Promise<TwoVersions> {
     load: (version) => loadEmbedder(modelVersionDir(modelsDir, EMBEDDINGS_KIND, version)),
     remove: () => rm(modelsDir, { recursive: true, force: true }),
   };
+}
+
+/** The two model versions and the queue connection of one describe block: made before its tests, released after. */
+export class QueueTestServices {
+  #models: TwoVersions | null = null;
+  #connection: Redis | null = null;
+
+  /** Registers the block's before/after hooks; call it directly inside `describe`. */
+  static forSuite(): QueueTestServices {
+    const services = new QueueTestServices();
+    before(async () => {
+      services.#models = await twoModelVersions();
+      services.#connection = connectQueueRedis(testRedisUrl());
+    });
+    after(async () => {
+      services.#connection?.disconnect();
+      await services.#models?.remove();
+    });
+    return services;
+  }
+
+  get models(): TwoVersions {
+    if (!this.#models) throw new Error("the model versions are made in the suite's before hook");
+    return this.#models;
+  }
+
+  get connection(): Redis {
+    if (!this.#connection) throw new Error("the queue connection is made in the suite's before hook");
+    return this.#connection;
+  }
 }
 
 /** Polls the queue every `pollMs` until the job has completed or failed; throws after `timeoutMs`. */

@@ -1,9 +1,7 @@
 import { strict as assert } from "node:assert";
 import { randomUUID } from "node:crypto";
-import { type Redis } from "ioredis";
 import pino from "pino";
 import {
-  connectQueueRedis,
   followEmbeddingsPromotion,
   JobQueue,
   JobWorker,
@@ -14,38 +12,27 @@ import {
 } from "../../src/jobs";
 import { EnrichService } from "../../src/indexing";
 import { indexesBehindAlias, versionedIndexName } from "../../src/opensearch";
-import { testRedisUrl } from "../utils/services";
-import { products, reindexResult, TestCatalog, twoModelVersions, waitForJob, type TwoVersions } from "./reindex-fixtures";
+import { products, reindexResult, TestCatalog, waitForJob, QueueTestServices } from "./reindex-fixtures";
 
 describe("reindex job on a real OpenSearch and Redis", function () {
   this.timeout(180_000);
-  let models: TwoVersions;
-  let connection: Redis;
+  const services = QueueTestServices.forSuite();
   const logger = pino({ level: "silent" });
-
-  before(async () => {
-    models = await twoModelVersions();
-    connection = connectQueueRedis(testRedisUrl());
-  });
-  after(async () => {
-    connection.disconnect();
-    await models.remove();
-  });
 
   it("rebuilds the alias into the next index with the new model through the queue and keeps the old one; rollback swaps back in under a second", async () => {
     const catalog = new TestCatalog();
-    const queue = new JobQueue({ connection, name: `test-${randomUUID()}`, attempts: 2, backoffMs: 100 });
-    const worker = new JobWorker({ connection, queueName: queue.name, gateway: catalog.gateway, modelsDir: models.modelsDir, logger, batchSize: 50, lockMs: 5000, swapGraceMs: 100 });
+    const queue = new JobQueue({ connection: services.connection, name: `test-${randomUUID()}`, attempts: 2, backoffMs: 100 });
+    const worker = new JobWorker({ connection: services.connection, queueName: queue.name, gateway: catalog.gateway, modelsDir: services.models.modelsDir, logger, batchSize: 50, lockMs: 5000, swapGraceMs: 100 });
     try {
-      const v1 = await models.load(models.v1);
+      const v1 = await services.models.load(services.models.v1);
       await catalog.setup(v1.dimension);
       await catalog.write(v1, products(0, 300));
       const alias = catalog.aliases.products;
       const oldIndex = versionedIndexName(alias, 1);
       const newIndex = versionedIndexName(alias, 2);
 
-      const first = await queue.enqueueReindex(alias, models.v2);
-      const second = await queue.enqueueReindex(alias, models.v2);
+      const first = await queue.enqueueReindex(alias, services.models.v2);
+      const second = await queue.enqueueReindex(alias, services.models.v2);
       assert.equal(first.created, true);
       assert.deepEqual(second, { id: first.id, created: false }, "a second reindex of the same alias answers the queued one");
 
@@ -55,31 +42,31 @@ describe("reindex job on a real OpenSearch and Redis", function () {
       assert.deepEqual(view.progress, { phase: "done", done: 300, total: 300 });
       assert.deepEqual(await indexesBehindAlias(catalog.gateway, alias), [newIndex]);
       assert.equal(await catalog.count(newIndex), 300);
-      assert.equal(await catalog.notOn(newIndex, models.v2), 0);
+      assert.equal(await catalog.notOn(newIndex, services.models.v2), 0);
       assert.equal(await catalog.count(oldIndex), 300, "the old index is kept for rollback");
-      assert.equal(await catalog.notOn(oldIndex, models.v1), 0);
+      assert.equal(await catalog.notOn(oldIndex, services.models.v1), 0);
 
-      const back = await followEmbeddingsPromotion({ gateway: catalog.gateway, alias, version: models.v1, queue });
+      const back = await followEmbeddingsPromotion({ gateway: catalog.gateway, alias, version: services.models.v1, queue });
       assert.equal(back.action, "rolled-back");
       assert.ok(back.action === "rolled-back" && back.ms < 1000, `rollback took ${back.action === "rolled-back" ? back.ms : "?"} ms`);
       assert.deepEqual(await indexesBehindAlias(catalog.gateway, alias), [oldIndex]);
-      const forward = await followEmbeddingsPromotion({ gateway: catalog.gateway, alias, version: models.v2, queue });
+      const forward = await followEmbeddingsPromotion({ gateway: catalog.gateway, alias, version: services.models.v2, queue });
       assert.equal(forward.action, "rolled-back", "promoting v2 again swaps to the kept v2 index without a reindex");
       assert.deepEqual(await indexesBehindAlias(catalog.gateway, alias), [newIndex]);
-      assert.equal((await followEmbeddingsPromotion({ gateway: catalog.gateway, alias, version: models.v2, queue })).action, "none");
+      assert.equal((await followEmbeddingsPromotion({ gateway: catalog.gateway, alias, version: services.models.v2, queue })).action, "none");
     } finally {
       await worker.close();
       await queue.obliterate();
       await queue.close();
-      await catalog.remove(connection);
+      await catalog.remove(services.connection);
     }
   });
 
   it("keeps writes that arrive during the copy and between the last catch-up and the swap", async () => {
     const catalog = new TestCatalog();
     try {
-      const v1 = await models.load(models.v1);
-      const v2 = await models.load(models.v2);
+      const v1 = await services.models.load(services.models.v1);
+      const v2 = await services.models.load(services.models.v2);
       await catalog.setup(v1.dimension);
       await catalog.write(v1, products(0, 200));
       const alias = catalog.aliases.products;
@@ -103,7 +90,7 @@ describe("reindex job on a real OpenSearch and Redis", function () {
       assert.deepEqual(await indexesBehindAlias(catalog.gateway, alias), [target]);
       assert.equal(lateWritten, true);
       assert.equal(await catalog.count(target), 233, "200 + 30 written during the copy + 3 after the last catch-up");
-      assert.equal(await catalog.notOn(target, models.v2), 0);
+      assert.equal(await catalog.notOn(target, services.models.v2), 0);
       assert.equal(await catalog.count(target, { match: { title: "changed" } }), 15, "updates during the copy are carried over");
     } finally {
       await catalog.remove();
@@ -112,12 +99,12 @@ describe("reindex job on a real OpenSearch and Redis", function () {
 
   it("allows one reindex lock per alias; the same job takes it again on resume", async () => {
     const alias = `lock-${randomUUID()}`;
-    const a = new ReindexLock(connection, alias, "job-a", 5000);
-    const b = new ReindexLock(connection, alias, "job-b", 5000);
+    const a = new ReindexLock(services.connection, alias, "job-a", 5000);
+    const b = new ReindexLock(services.connection, alias, "job-b", 5000);
     try {
       await a.acquire();
       await assert.rejects(b.acquire(), ReindexRunningError);
-      await new ReindexLock(connection, alias, "job-a", 5000).acquire();
+      await new ReindexLock(services.connection, alias, "job-a", 5000).acquire();
       await a.release();
       await b.acquire();
     } finally {
