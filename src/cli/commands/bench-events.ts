@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { benchEvents } from "../../bench";
-import { loadConfig } from "../../config";
 import { note, positiveInt, printSummary } from "../output";
+import { benchConfig } from "./bench-config";
 
 interface BenchEventsFlags {
   events: number;
@@ -27,11 +27,7 @@ export function benchEventsCommand(): Command {
     .option("--opensearch-url <url>", "OpenSearch URL (env OPENSEARCH_URL)")
     .option("--redis-url <url>", "Redis URL (env REDIS_URL)")
     .action(async (flags: BenchEventsFlags) => {
-      const config = loadConfig({
-        logLevel: "warn",
-        ...(flags.opensearchUrl ? { opensearchUrl: flags.opensearchUrl } : {}),
-        ...(flags.redisUrl ? { redisUrl: flags.redisUrl } : {}),
-      });
+      const config = benchConfig(flags);
       const result = await benchEvents({
         config,
         events: flags.events,

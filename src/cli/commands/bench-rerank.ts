@@ -1,9 +1,10 @@
 import { availableParallelism, loadavg } from "node:os";
 import { Command } from "commander";
 import { benchRerank, type LatencyPercentiles, type PipelineLatency } from "../../bench";
-import { envDefault, loadConfig } from "../../config";
+import { envDefault } from "../../config";
 import { selectInferenceBackend } from "../../model";
 import { note, positiveInt, printSummary } from "../output";
+import { benchConfig } from "./bench-config";
 
 interface BenchRerankFlags {
   candidates: number;
@@ -46,12 +47,7 @@ export function benchRerankCommand(): Command {
     .option("--opensearch-url <url>", "OpenSearch URL (env OPENSEARCH_URL)")
     .option("--redis-url <url>", "Redis URL (env REDIS_URL)")
     .action(async (flags: BenchRerankFlags) => {
-      const config = loadConfig({
-        logLevel: "warn",
-        ...(flags.modelsDir ? { modelsDir: flags.modelsDir } : {}),
-        ...(flags.opensearchUrl ? { opensearchUrl: flags.opensearchUrl } : {}),
-        ...(flags.redisUrl ? { redisUrl: flags.redisUrl } : {}),
-      });
+      const config = benchConfig(flags);
       // The backend serve would pick (INFERENCE_BACKEND), so the graph figures are serving's.
       const backend = await selectInferenceBackend({ preference: config.inferenceBackend });
       const loadStart = loadavg()[0] ?? 0;

@@ -1,11 +1,12 @@
 import { Command } from "commander";
 import { benchEnrichment, benchReindex, measureLatency, runMixedLoad, type LatencySummary } from "../../bench";
 import { SidecarClient } from "../../client";
-import { createLogger, envDefault, loadConfig, readConnectionSettings } from "../../config";
+import { createLogger, envDefault, readConnectionSettings } from "../../config";
 import { readJudgments } from "../../eval";
 import { EMBEDDINGS_KIND, listModels, loadActiveEmbedder, loadEmbedder, modelVersionDir } from "../../model";
 import { bm25Query } from "../../search/bm25-query";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
+import { benchConfig } from "./bench-config";
 import { benchEventsCommand } from "./bench-events";
 import { benchRerankCommand } from "./bench-rerank";
 import { note, positiveInt, printSummary } from "../output";
@@ -92,11 +93,7 @@ function benchEnrichCommand(): Command {
     .option("--models-dir <dir>", `models folder ${envDefault("MODELS_DIR")}`)
     .option("--opensearch-url <url>", "OpenSearch URL (env OPENSEARCH_URL)")
     .action(async (flags: BenchEnrichFlags) => {
-      const config = loadConfig({
-        logLevel: "warn",
-        ...(flags.opensearchUrl ? { opensearchUrl: flags.opensearchUrl } : {}),
-        ...(flags.modelsDir ? { modelsDir: flags.modelsDir } : {}),
-      });
+      const config = benchConfig(flags);
       const embedder = flags.model ? await loadEmbedder(flags.model) : await loadActiveEmbedder(config.modelsDir);
       if (!embedder) throw new Error(`no embeddings model is promoted in ${config.modelsDir}; train one (relevance train embeddings --promote) or pass --model DIR`);
       try {
@@ -148,12 +145,7 @@ function benchReindexCommand(): Command {
     .option("--models-dir <dir>", `models folder ${envDefault("MODELS_DIR")}`)
     .option("--opensearch-url <url>", "OpenSearch URL (env OPENSEARCH_URL)")
     .action(async (flags: BenchReindexFlags) => {
-      const config = loadConfig({
-        logLevel: "warn",
-        ...(flags.opensearchUrl ? { opensearchUrl: flags.opensearchUrl } : {}),
-        ...(flags.modelsDir ? { modelsDir: flags.modelsDir } : {}),
-        ...(flags.reindexBatchSize ? { reindexBatchSize: flags.reindexBatchSize } : {}),
-      });
+      const config = benchConfig(flags);
       const versions = (await listModels(config.modelsDir)).filter((m) => m.name === EMBEDDINGS_KIND);
       const from = flags.from ?? versions.find((m) => m.active)?.version;
       if (!from) throw new Error(`no embeddings model is promoted in ${config.modelsDir}; pass --from VERSION`);
@@ -202,7 +194,7 @@ function benchLoadCommand(): Command {
     .option("--seed <n>", "random seed of the operation mix", positiveInt("--seed"), 42)
     .action(async (flags: BenchLoadFlags) => {
       const result = await runMixedLoad({
-        config: loadConfig({ logLevel: "warn" }),
+        config: benchConfig(),
         clients: flags.clients,
         seconds: flags.seconds,
         catalogSize: flags.catalogSize,
