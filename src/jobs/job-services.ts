@@ -10,7 +10,7 @@ export interface JobServices {
   readonly redis: Redis;
   /** The queue itself, for follow-up jobs (a reindex enqueues `rebuild-profiles`). */
   readonly queue: JobQueue;
-  /** An embedding model version from MODELS_DIR, loaded once per worker. */
+  /** An embedding model version from MODELS_DIR, loaded once per worker; a model that cannot load rejects with an `UnrecoverableError`. */
   embedder(version: string): Promise<Embedder>;
   /** Documents (or users) per batch, one checkpoint each. */
   readonly batchSize: number;

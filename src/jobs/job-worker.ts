@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
 import { type Redis } from "ioredis";
 import { type Logger } from "pino";
-import { EMBEDDINGS_KIND, loadEmbedder, modelVersionDir, type Embedder } from "../model";
+import { EMBEDDINGS_KIND, loadEmbedder, ModelError, modelVersionDir, type Embedder } from "../model";
 import { type OpenSearchGateway } from "../opensearch";
 import { ReindexError } from "./job-errors";
 import { JobInterrupted, type JobContext, type ProcessorRegistry } from "./job-processor";
@@ -158,6 +158,9 @@ export class JobWorker {
       loading.catch(() => this.#embedders.delete(version)).catch(() => undefined);
       this.#embedders.set(version, loading);
     }
-    return loading;
+    // A model that cannot load fails its job for good: another attempt would load the same files.
+    return loading.catch((err: unknown) => {
+      throw err instanceof ModelError ? new UnrecoverableError(err.message) : err;
+    });
   }
 }

@@ -1,5 +1,3 @@
-import { UnrecoverableError } from "bullmq";
-import { ModelError } from "../../model";
 import { indexesBehindAlias } from "../../opensearch";
 import { BatchWriter } from "../batch-writer";
 import { DocumentScan, type ScannedDocument } from "../document-scan";
@@ -32,9 +30,7 @@ export class EmbedDocumentsProcessor implements JobProcessor<"embed-documents"> 
     const start = checkpoint;
     const version = checkpoint.modelVersion;
     if (version === null) throw new ReindexError(`${checkpoint.index} carries no embedding model version (no _meta, no embedded document): nothing to embed with`);
-    const embedder = await this.#services.embedder(version).catch((err: unknown) => {
-      throw err instanceof ModelError ? new UnrecoverableError(err.message) : err;
-    });
+    const embedder = await this.#services.embedder(version);
     const writer = new BatchWriter(gateway, { target: checkpoint.index, embedder, timeoutMs });
     const skip = data.force ? "none" : "unchanged";
 

@@ -1,5 +1,3 @@
-import { UnrecoverableError } from "bullmq";
-import { ModelError } from "../../model";
 import { InterestRebuilder } from "../../profiles";
 import { ReindexError } from "../job-errors";
 import { JobInterrupted, type JobContext, type JobProcessor } from "../job-processor";
@@ -34,9 +32,7 @@ export class RebuildProfilesProcessor implements JobProcessor<"rebuild-profiles"
     if (liveVersion !== data.modelVersion) {
       throw new ReindexError(`${data.alias} serves ${liveVersion ?? "no known model version"}, not ${data.modelVersion}: rebuild-profiles runs after the reindex's swap`);
     }
-    const embedder = await this.#services.embedder(data.modelVersion).catch((err: unknown) => {
-      throw err instanceof ModelError ? new UnrecoverableError(err.message) : err;
-    });
+    const embedder = await this.#services.embedder(data.modelVersion);
     const model = { version: data.modelVersion, dimension: embedder.dimension };
     const rebuilder = new InterestRebuilder({ redis: this.#services.redis, gateway, productsAlias: data.alias, keyPrefix: data.keyPrefix, profileHalfLifeDays: data.halfLifeDays, profileTtlDays: data.ttlDays, timeoutMs });
     let checkpoint: RebuildProfilesCheckpoint = context.checkpoint ?? { after: null, users: 0, rebuilt: 0, cleared: 0, skipped: 0 };

@@ -1,5 +1,4 @@
 import { UnrecoverableError } from "bullmq";
-import { ModelError } from "../../model";
 import { announceAliasSwap } from "../alias-swap-announcement";
 import { ReindexRunningError } from "../job-errors";
 import { JobInterrupted, type JobContext, type JobProcessor } from "../job-processor";
@@ -27,9 +26,7 @@ export class ReindexProcessor implements JobProcessor<"reindex"> {
     const { alias, modelVersion } = data;
     const services = this.#services;
     const lock = new ReindexLock(services.redis, alias, context.id, LOCK_TTL_MS);
-    const embedder = await services.embedder(modelVersion).catch((err: unknown) => {
-      throw err instanceof ModelError ? new UnrecoverableError(err.message) : err;
-    });
+    const embedder = await services.embedder(modelVersion);
     await lock.acquire().catch((err: unknown) => {
       throw err instanceof ReindexRunningError ? new UnrecoverableError(err.message) : err;
     });
