@@ -90,12 +90,13 @@ export class RerankInputsBuilder {
     const trim = { limit: this.#historyLimit, halfLifeDays: this.#halfLife, ...(options.asOf !== undefined ? { asOf: options.asOf } : {}), ...(options.excludeItems ? { excludeItems: options.excludeItems } : {}) };
     // A profile personal retrieval already read: its history's vectors are read while the signals are.
     const known = options.personal && context.userKey !== null ? this.#options.handoff.get(context) : undefined;
-    const early = known ? diagnostics.time(`${SPAN}/history`, () => this.#historyVectors(context, historyOf(known, trim))) : null;
+    const knownEntries = known ? historyOf(known, trim) : [];
+    const early = known ? diagnostics.time(`${SPAN}/history`, () => this.#historyVectors(context, knownEntries)) : null;
     const { profile, signals } = await diagnostics.time(`${SPAN}/behaviour`, () => this.#readBehaviour(context, candidates, options, degradations));
-    const entries = historyOf(profile, trim);
-    // Unless the behaviour read failed (no profile, so no history), the early read is of the same profile.
-    const { vectors, error } =
-      early && profile === known ? await early : await diagnostics.time(`${SPAN}/history`, () => this.#historyVectors(context, entries));
+    // Unless the behaviour read failed (no profile, so no history), the early read is of the same profile: its entries and vectors stand.
+    const sameProfile = early !== null && profile === known;
+    const entries = sameProfile ? knownEntries : historyOf(profile, trim);
+    const { vectors, error } = sameProfile ? await early : await diagnostics.time(`${SPAN}/history`, () => this.#historyVectors(context, entries));
     if (error !== null) degradations.push({ reason: "history_unavailable", message: `the history items' vectors could not be read (${error}); re-ranked without the history` });
     const history = entries.map((e) => ({ itemId: e.itemId, weight: e.weight, embedding: vectors.get(e.itemId) ?? null }));
     const rows = diagnostics.timeSync(`${SPAN}/features`, () =>
