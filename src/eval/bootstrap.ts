@@ -25,19 +25,15 @@ function quantile(sorted: readonly number[], p: number): number {
  */
 export function bootstrapMeanInterval(values: readonly number[], options: BootstrapOptions = {}): [number, number] | undefined {
   const n = values.length;
-  if (n === 0) return undefined;
-  const resamples = options.resamples ?? 10_000;
-  const confidence = options.confidence ?? 0.95;
-  const random = seededRandom(options.seed ?? 42);
-  const means = new Array<number>(resamples);
-  for (let r = 0; r < resamples; r += 1) {
-    let sum = 0;
-    for (let i = 0; i < n; i += 1) sum += values[Math.floor(random() * n)] ?? 0;
-    means[r] = sum / n;
-  }
-  means.sort((a, b) => a - b);
-  const tail = (1 - confidence) / 2;
-  return [quantile(means, tail), quantile(means, 1 - tail)];
+  return bootstrapInterval(
+    n,
+    (indices) => {
+      let sum = 0;
+      for (const i of indices) sum += values[i] ?? 0;
+      return sum / n;
+    },
+    options,
+  );
 }
 
 /**
