@@ -6,7 +6,7 @@ import { candidateFeatures } from "./candidate-features";
 import { FEATURE_NAMES } from "./feature-list";
 import { type HistoryEmbeddings } from "./history-embeddings";
 import { type ProfileHandoff } from "./profile-handoff";
-import { historyOf, type HistoryEntry } from "./rerank-history";
+import { historyOf, type HistoryEntry, type HistoryOptions } from "./rerank-history";
 import { PreparedQuery } from "./text-match";
 import { withTimeout } from "./with-timeout";
 
@@ -87,12 +87,12 @@ export class RerankInputsBuilder {
   async build(context: SearchContext, candidates: readonly Candidate[], options: BuildOptions): Promise<RerankInputs> {
     const { diagnostics } = context;
     const degradations: InputsDegradation[] = [];
-    const trim = { limit: this.#historyLimit, halfLifeDays: this.#halfLife, ...(options.asOf !== undefined ? { asOf: options.asOf } : {}), ...(options.excludeItems ? { excludeItems: options.excludeItems } : {}) };
+    const trim: HistoryOptions = { limit: this.#historyLimit, halfLifeDays: this.#halfLife, ...(options.asOf !== undefined ? { asOf: options.asOf } : {}), ...(options.excludeItems ? { excludeItems: options.excludeItems } : {}) };
     // A profile personal retrieval already read: its history's vectors are read while the signals are.
     const known = options.personal && context.userKey !== null ? this.#options.handoff.get(context) : undefined;
     const knownEntries = known ? historyOf(known, trim) : [];
     const early = known ? diagnostics.time(`${SPAN}/history`, () => this.#historyVectors(context, knownEntries)) : null;
-    const { profile, signals } = await diagnostics.time(`${SPAN}/behaviour`, () => this.#readBehaviour(context, candidates, options, degradations));
+    const { profile, signals } = await diagnostics.time(`${SPAN}/behaviour`, () => this.#readBehaviour(context, candidates, options, trim, degradations));
     // Unless the behaviour read failed (no profile, so no history), the early read is of the same profile: its entries and vectors stand.
     const sameProfile = early !== null && profile === known;
     const entries = sameProfile ? knownEntries : historyOf(profile, trim);
@@ -127,6 +127,7 @@ export class RerankInputsBuilder {
     context: SearchContext,
     candidates: readonly Candidate[],
     options: BuildOptions,
+    trim: HistoryOptions,
     degradations: InputsDegradation[],
   ): Promise<{ profile: UserProfile | null; signals: BehaviourSignals | null }> {
     const behaviour = this.#options.behaviour;
@@ -141,7 +142,7 @@ export class RerankInputsBuilder {
       if (userKey === null) return { profile: null, signals: await withTimeout(behaviour.signalsFor(q, ids), timeoutMs, "the behaviour read") };
       if (handedOff === undefined && !trimmed) return await withTimeout(behaviour.profileAndSignals(userKey, q, ids), timeoutMs, "the profile and signals read");
       profile = handedOff !== undefined ? handedOff : await withTimeout(behaviour.profile(userKey), timeoutMs, "the profile read");
-      const recent = historyOf(profile, { limit: Number.MAX_SAFE_INTEGER, halfLifeDays: this.#halfLife, ...(options.asOf !== undefined ? { asOf: options.asOf } : {}), ...(options.excludeItems ? { excludeItems: options.excludeItems } : {}) });
+      const recent = historyOf(profile, { ...trim, limit: Number.MAX_SAFE_INTEGER });
       const signals = await withTimeout(behaviour.signalsFor(q, ids, recent.map((e) => e.itemId)), context.deadline.callTimeoutMs(this.#behaviourTimeoutMs), "the signals read");
       return { profile, signals };
     } catch (err) {
