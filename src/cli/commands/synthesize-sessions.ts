@@ -23,7 +23,8 @@ import {
   type ResultSource,
   type SimulatorItem,
 } from "../../synthetic";
-import { note, positiveInt, printSummary } from "../output";
+import { MS_PER_DAY } from "../../shared/time-units";
+import { note, positiveInt, positiveNumber, printSummary } from "../output";
 import { cliSidecarClient } from "../sidecar-client";
 
 interface SessionsFlags {
@@ -52,16 +53,6 @@ interface SessionsFlags {
   batchSize: number;
   resultsCache?: string;
   sidecarUrl?: string;
-}
-
-const DAY_MS = 86_400_000;
-
-function positiveNumber(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!(n > 0) || Number.isNaN(n)) throw new Error(`${name} must be a number > 0, got "${value}"`);
-    return n;
-  };
 }
 
 function probability(name: string): (value: string) => number {
@@ -93,8 +84,8 @@ async function catalogItems(flags: SessionsFlags): Promise<SimulatorItem[]> {
 function windowOf(flags: SessionsFlags, model: BehaviourModel): { start: number; end: number } {
   if (flags.start === undefined && flags.days === undefined && model.fit) return model.window;
   const days = flags.days ?? 30;
-  const start = flags.start ?? Math.floor(Date.now() / DAY_MS) * DAY_MS - days * DAY_MS;
-  return { start, end: start + days * DAY_MS };
+  const start = flags.start ?? Math.floor(Date.now() / MS_PER_DAY) * MS_PER_DAY - days * MS_PER_DAY;
+  return { start, end: start + days * MS_PER_DAY };
 }
 
 async function writeLines(path: string, lines: AsyncIterable<string>): Promise<void> {
