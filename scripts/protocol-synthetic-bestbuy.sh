@@ -85,6 +85,16 @@ train_arm() {
   relevance train reranker --pipeline personal --max-seconds "${max_seconds}" "$@" | tail -1 | tee "${work}/train-${name}.json"
   node -e 'const s=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(s.version)' "${work}/train-${name}.json" >"${work}/version-${name}"
 }
+# synthetic_arm NAME STATE REST LAST: a sidecar state STATE (Redis db ${db_syn}) with the products and the synthetic
+# REST events only; trains the re-ranker NAME on the synthetic LAST examples, then stops the server
+synthetic_arm() {
+  use_state "$2" "${db_syn}"
+  relevance setup >/dev/null
+  start_serve
+  relevance events load --file "$3" --batch-size 1000 | tail -1
+  train_arm "$1" --events "$4" --synthetic only --max-lists "${max_lists}"
+  stop_serve
+}
 # split FILE OUT_PREFIX FRACTION: last click (+ its search) of a seeded share of the users → OUT_PREFIX-last.ndjson
 split_log() {
   npx tsx scripts/split-last-click.ts --in "$1" --heldout-out "$2-last.ndjson" --rest-out "$2-rest.ndjson" --fraction "$3" --seed 42 | tail -1
@@ -122,21 +132,11 @@ train_arm mixed --events "${work}/mixed-last.ndjson" --synthetic include --max-l
 stop_serve
 
 say "(b) TSTR: SYNTHETIC sidecar (products + synthetic rest only)"
-use_state syn "${db_syn}"
-relevance setup >/dev/null
-start_serve
-relevance events load --file "${work}/syn-rest.ndjson" --batch-size 1000 | tail -1
-train_arm tstr --events "${work}/syn-last.ndjson" --synthetic only --max-lists "${max_lists}"
-stop_serve
+synthetic_arm tstr syn "${work}/syn-rest.ndjson" "${work}/syn-last.ndjson"
 
 say "(d) TSTR with epsilon ${epsilon}: PRIVATE sidecar (products + private synthetic rest only)"
 redis-cli -n "${db_syn}" FLUSHDB >/dev/null
-use_state private "${db_syn}"
-relevance setup >/dev/null
-start_serve
-relevance events load --file "${work}/syn-private-rest.ndjson" --batch-size 1000 | tail -1
-train_arm private --events "${work}/syn-private-last.ndjson" --synthetic only --max-lists "${max_lists}"
-stop_serve
+synthetic_arm private private "${work}/syn-private-rest.ndjson" "${work}/syn-private-last.ndjson"
 
 say "evaluate on the REAL sidecar with all real events"
 use_state real "${db_real}"
