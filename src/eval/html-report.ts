@@ -20,8 +20,6 @@ export interface ReportPage {
   tables: { id: string; title: string; columns: string[]; rows: (string | number)[][] }[];
 }
 
-type ReportData = ReportPage;
-
 const fixed = (value: number): string => value.toFixed(4);
 
 /** Counts values into bins of width 0.1 centred on multiples of 0.1 between `from` and `to`. */
@@ -36,13 +34,13 @@ function histogram(values: readonly number[], from: number, to: number): { label
   return { labels, counts };
 }
 
-function reportData(evaluation: Evaluation, config: EvalRunConfig): ReportData {
+function reportData(evaluation: Evaluation, config: EvalRunConfig): ReportPage {
   const { k } = evaluation;
   const ndcg = metricLabel("ndcg", k);
   const scored = evaluation.queries.filter((q) => q.scored);
   const comparison = evaluation.comparison;
   const failed = evaluation.pipelines.map((p) => `${p.pipeline}: ${p.failed}`).join(", ");
-  const data: ReportData = {
+  const data: ReportPage = {
     title: comparison ? `${comparison.pipeline} vs ${comparison.baseline}` : config.pipeline,
     subtitle:
       `${scored.length} scored queries from ${config.judgments} (${config.format}); k=${k}, relevant grade ≥ ${evaluation.relevantGrade}, ` +
