@@ -27,17 +27,9 @@ export async function pruneDeleted(gateway: OpenSearchGateway, options: PruneOpt
   if (targetCount <= sourceCount) return 0;
   const reader = new DocumentScan(gateway, { index: options.target, size: options.batchSize, timeoutMs: options.timeoutMs, source: "none" });
   let deleted = 0;
-  let after: string | null = null;
-  try {
-    for (;;) {
-      const page = await reader.page(after);
-      if (page.documents.length === 0) break;
-      const gone = await missingFrom(gateway, options.source, page.documents.map((doc) => doc.id), options.timeoutMs);
-      deleted += await deleteIds(gateway, options.target, gone, options.timeoutMs);
-      after = page.last;
-    }
-  } finally {
-    await reader.close().catch(() => undefined);
+  for await (const page of reader.pages(null)) {
+    const gone = await missingFrom(gateway, options.source, page.documents.map((doc) => doc.id), options.timeoutMs);
+    deleted += await deleteIds(gateway, options.target, gone, options.timeoutMs);
   }
   if (deleted > 0) await refreshIndex(gateway, options.target);
   return deleted;

@@ -42,8 +42,8 @@ export class DocumentScan {
     this.#options = options;
   }
 
-  /** The page after `after` (from the start when null). */
-  async page(after: string | null): Promise<ScanPage> {
+  /** The page after `after` (from the start when null), on a new PIT when the one held has expired. */
+  async #pageOnLivePit(after: string | null): Promise<ScanPage> {
     try {
       return await this.#page(after);
     } catch (err) {
@@ -54,7 +54,25 @@ export class DocumentScan {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Every non-empty page after `after` (from the start when null), in order; the PIT is closed when the
+   * loop ends, breaks or throws.
+   */
+  async *pages(after: string | null): AsyncGenerator<ScanPage> {
+    let cursor = after;
+    try {
+      for (;;) {
+        const page = await this.#pageOnLivePit(cursor);
+        if (page.documents.length === 0) return;
+        yield page;
+        cursor = page.last;
+      }
+    } finally {
+      await this.#close().catch(() => undefined);
+    }
+  }
+
+  async #close(): Promise<void> {
     if (this.#pit === null) return;
     const pit = this.#pit;
     this.#pit = null;

@@ -104,14 +104,10 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
     let written = 0;
     let committed: Promise<void> = Promise.resolve();
     const inFlight: Promise<void>[] = [];
-    let after = checkpoint.after;
     try {
-      for (;;) {
-        const page = await reader.page(after);
-        if (page.documents.length === 0) break;
+      for await (const page of reader.pages(checkpoint.after)) {
         const prepared = catchUp ? await writer.prepareChanged(page.documents, checkpoint.source) : await writer.prepare(page.documents);
         while (inFlight.length >= writeConcurrency) await inFlight.shift();
-        after = page.last;
         const n = prepared.documents.length;
         const previous = committed;
         committed = Promise.all([previous, writer.bulk(prepared.documents)]).then(async () => {
@@ -126,8 +122,6 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
     } catch (err) {
       await committed.catch(() => undefined);
       throw err;
-    } finally {
-      await reader.close().catch(() => undefined);
     }
     return written;
   };
@@ -246,17 +240,7 @@ async function reembedStrays(gateway: OpenSearchGateway, target: string, writer:
   if ((await countDocuments(gateway, target, query)) === 0) return 0;
   const reader = new DocumentScan(gateway, { index: target, size: o.batchSize, timeoutMs: o.timeoutMs, query });
   let written = 0;
-  let after: string | null = null;
-  try {
-    for (;;) {
-      const page = await reader.page(after);
-      if (page.documents.length === 0) break;
-      written += (await writer.write(page.documents)).written;
-      after = page.last;
-    }
-  } finally {
-    await reader.close().catch(() => undefined);
-  }
+  for await (const page of reader.pages(null)) written += (await writer.write(page.documents)).written;
   return written;
 }
 

@@ -52,15 +52,9 @@ export class EmbedDocumentsProcessor implements JobProcessor<"embed-documents"> 
     } else {
       await refreshIndex(gateway, checkpoint.index);
       const reader = new DocumentScan(gateway, { index: checkpoint.index, size: batchSize, timeoutMs, query: selectionQuery(selection, version) });
-      try {
-        for (;;) {
-          const page = await reader.page(checkpoint.after);
-          if (page.documents.length === 0) break;
-          const outcome = await written(page.documents);
-          await commit({ ...checkpoint, after: page.last, embedded: checkpoint.embedded + outcome.written, unchanged: checkpoint.unchanged + outcome.skipped });
-        }
-      } finally {
-        await reader.close().catch(() => undefined);
+      for await (const page of reader.pages(checkpoint.after)) {
+        const outcome = await written(page.documents);
+        await commit({ ...checkpoint, after: page.last, embedded: checkpoint.embedded + outcome.written, unchanged: checkpoint.unchanged + outcome.skipped });
       }
     }
     const seconds = (Date.now() - began) / 1000;
