@@ -5,6 +5,7 @@ import { bm25Query, filterClauses } from "./bm25-query";
 import { type CandidateNeeds } from "./candidate";
 import { type CandidateDetails } from "./candidate-details";
 import { fuseCandidates, type FusionOptions } from "./fusion";
+import { knnSearch } from "./knn-search";
 import { type QueryEmbedderProvider } from "./query-embedder";
 import { type QueryVectorCache } from "./query-vector-cache";
 import { type QueryEmbedder } from "./query-embedder";
@@ -75,17 +76,11 @@ export class HybridRetrieveStage implements RetrieveStage {
     const { request, deadline, diagnostics } = context;
     // requestSchema keeps from + size within the candidates.
     const depth = this.#options.hybrid.candidates;
-    const filter = filterClauses(request.filters);
     const fields = retrievalFields(needs, storedIds);
     const searches = [
       // The answer's total: exact up to 10,000, OpenSearch's default track_total_hits.
       { query: bm25Query(request.q, request.filters), size: depth, ...fields },
-      {
-        size: depth,
-        ...fields,
-        track_total_hits: false,
-        query: { knn: { embedding: { vector: Array.from(vector), k: depth, ...(filter.length > 0 ? { filter: { bool: { filter } } } : {}) } } },
-      },
+      knnSearch(vector, depth, fields, filterClauses(request.filters)),
     ];
     const [lexical, semantic] = await diagnostics.time(`${this.name}/search`, () =>
       this.#options.gateway.msearch(embedder.index ?? this.#options.productsAlias, searches, { timeoutMs: deadline.callTimeoutMs(this.#options.opensearchTimeoutMs), retries: 0 }),

@@ -3,6 +3,7 @@ import { bm25Query, filterClauses } from "../bm25-query";
 import { type CandidateNeeds } from "../candidate";
 import { fuseCandidates, normalizedScores } from "../fusion";
 import { fusionOptionsFor, type HybridRetrieveStageOptions } from "../hybrid-retrieve-stage";
+import { knnSearch } from "../knn-search";
 import { type QueryEmbedder } from "../query-embedder";
 import { candidateOf, MissingDocIdError, retrievalFields, retrieverHits, successful, totalOf, type RetrieverHit } from "../retriever-hits";
 import { type SearchContext } from "../search-context";
@@ -82,10 +83,8 @@ export class PersonalRetrieveStage implements RetrieveStage {
     const { request, deadline, diagnostics } = context;
     const depth = o.hybrid.candidates;
     const filter = filterClauses(request.filters);
-    const knnFilter = filter.length > 0 ? { filter: { bool: { filter } } } : {};
     const fields = retrievalFields(needs, storedIds);
-    const knn = (v: Float32Array) => ({ size: depth, ...fields, track_total_hits: false, query: { knn: { embedding: { vector: Array.from(v), k: depth, ...knnFilter } } } });
-    const searches = [{ query: bm25Query(request.q, request.filters), size: depth, ...fields }, knn(vector), knn(interest)];
+    const searches = [{ query: bm25Query(request.q, request.filters), size: depth, ...fields }, knnSearch(vector, depth, fields, filter), knnSearch(interest, depth, fields, filter)];
     const [lexical, semantic, personal] = await diagnostics.time(`${this.name}/search`, () =>
       o.gateway.msearch(embedder.index ?? o.productsAlias, searches, { timeoutMs: deadline.callTimeoutMs(o.opensearchTimeoutMs), retries: 0 }),
     );
