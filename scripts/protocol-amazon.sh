@@ -62,9 +62,7 @@ relevance train reranker --events "${work}/last.ndjson" --pipeline personal --ma
 
 say "load the last history items too (= all history), reload the models"
 relevance events load --file "${work}/last-events.ndjson" | tail -1
-kill -HUP "${server}"
-sleep 3
-curl -fs "${SIDECAR_URL}/readyz" >&2 || true; echo >&2
+reload_models
 
 say "eval personal vs hybrid"
 relevance eval --judgments "${work}/judgments.csv" --pipeline personal --compare hybrid --concurrency 4 --out "${work}/eval-personal-hybrid" | tail -1

@@ -56,9 +56,7 @@ relevance train reranker --events "${work}/last-clicks.ndjson" --pipeline person
 
 say "load the held-out events too (= all events), reload the models"
 relevance events load --file "${work}/last-clicks.ndjson" | tail -1
-kill -HUP "${server}"
-sleep 3
-curl -fs "${SIDECAR_URL}/readyz" >&2 || true; echo >&2
+reload_models
 
 say "eval personal vs hybrid"
 relevance eval --judgments "${data}/judgments-dev.csv" --pipeline personal --compare hybrid --out "${work}/eval-personal-hybrid" | tail -1

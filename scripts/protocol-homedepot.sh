@@ -56,8 +56,7 @@ relevance load --catalog "${data}/products.csv" --map "${map}" | tail -1
 
 say "train reranker on rerank.csv (pipeline rerank)"
 relevance train reranker --judgments "${work}/rerank.csv" --pipeline rerank --relevant-grade 1.33 --max-seconds "${max_seconds}" --promote | tail -1
-kill -HUP "${server}"
-sleep 3
+reload_models
 
 say "eval rerank vs hybrid on test.csv"
 relevance eval --judgments "${work}/test.csv" --pipeline rerank --compare hybrid --relevant-grade 1.33 --min-judgments 5 --concurrency 4 --out "${work}/eval-rerank-hybrid" | tail -1

@@ -145,8 +145,7 @@ relevance events load --file "${work}/last-clicks.ndjson" --batch-size 1000 | ta
 relevance eval --judgments "${data}/judgments-dev.csv" --pipeline hybrid --out "${work}/eval-hybrid" | tail -1 | tee "${work}/eval-hybrid.json"
 for arm in trtr tstr private mixed; do
   relevance models promote reranker "$(cat "${work}/version-${arm}")" >/dev/null
-  kill -HUP "${server}"
-  sleep 5
+  reload_models 5
   say "eval personal with the ${arm} re-ranker ($(cat "${work}/version-${arm}"))"
   relevance eval --judgments "${data}/judgments-dev.csv" --pipeline personal --out "${work}/eval-${arm}" | tail -1 | tee "${work}/eval-${arm}.json"
 done

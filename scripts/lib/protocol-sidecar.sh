@@ -6,7 +6,8 @@
 # builds (always: a dist/ left from an older checkout would run old code — it once evaluated without the
 # rerank stage), creates ${work}, and exports the settings of a throw-away sidecar: aliases ${PREFIX}-<pid>-*,
 # Redis db ${redis_db}, MODELS_DIR under ${work}, a fresh admin key and pseudonym key, SIDECAR_URL on ${port}.
-# It defines `relevance`, `say`, `start_serve` (serve in the background as ${server}, waits for /readyz)
+# It defines `relevance`, `say`, `start_serve` (serve in the background as ${server}, waits for /readyz),
+# `reload_models [SECONDS]` (SIGHUP to the server, waits SECONDS, default 3, prints /readyz to stderr)
 # and an EXIT trap that stops the server and, unless --keep, deletes the aliases' indexes and flushes that db.
 
 protocol_sidecar() {
@@ -52,4 +53,10 @@ start_serve() {
   server=$!
   for _ in $(seq 1 300); do curl -fs "${SIDECAR_URL}/readyz" >/dev/null 2>&1 && return 0; sleep 0.2; done
   echo "${protocol_name}: the sidecar did not become ready (see ${work}/serve.log)" >&2; exit 1
+}
+
+reload_models() {
+  kill -HUP "${server}"
+  sleep "${1:-3}"
+  curl -fs "${SIDECAR_URL}/readyz" >&2 || true; echo >&2
 }
