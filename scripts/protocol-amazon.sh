@@ -36,7 +36,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "${data}" ] || { echo "protocol-amazon: --data DIR (the amazon-user-histories folder) is required" >&2; exit 2; }
-case "${redis_db}" in ''|*[!0-9]*) echo "protocol-amazon: --redis-db takes a database number" >&2; exit 2 ;; esac
 . scripts/lib/protocol-sidecar.sh
 protocol_sidecar protocol-amazon rram
 # the histories go back to 2006

@@ -55,10 +55,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "${data}" ] || { echo "protocol-synthetic-bestbuy: --data DIR (the bestbuy-clicks folder) is required" >&2; exit 2; }
-case "${redis_db}" in ''|*[!0-9]*) echo "protocol-synthetic-bestbuy: --redis-db takes a database number" >&2; exit 2 ;; esac
-db_real="${redis_db}" db_syn=$((redis_db + 1))
 . scripts/lib/protocol-sidecar.sh
 protocol_sidecar protocol-synthetic-bestbuy rrsyn
+db_real="${redis_db}" db_syn=$((redis_db + 1))
 export EVENT_RETENTION_DAYS=7500
 catalog_map="id=id,title=title,category=category"
 

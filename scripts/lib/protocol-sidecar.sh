@@ -12,13 +12,14 @@
 
 protocol_sidecar() {
   protocol_name="$1"
+  redis_db="${redis_db-5}"
+  case "${redis_db}" in ''|*[!0-9]*) echo "${protocol_name}: --redis-db takes a database number" >&2; exit 2 ;; esac
   work="${work:-$(mktemp -d "/tmp/${protocol_name}-XXXXXX")}"
   mkdir -p "${work}"
   npm run build >&2
 
   prefix="$2-$$"
   export OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9250}"
-  redis_db="${redis_db:-5}"
   export REDIS_URL="redis://127.0.0.1:6379/${redis_db}"
   export MODELS_DIR="${work}/models"
   export PRODUCTS_ALIAS="${prefix}-products" EVENTS_ALIAS="${prefix}-events" PROFILES_ALIAS="${prefix}-profiles"
