@@ -98,7 +98,7 @@ export function createApp(deps: AppDependencies): Express {
   if (deps.events && deps.profiles) app.use(profileRoutes({ profiles: deps.profiles, pseudonymizer: deps.events.pseudonymizer }));
   app.use("/v1", (req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.originalUrl}`)));
   const proxy = {
-    target: deps.config.opensearchUrl,
+    target: new URL(deps.config.opensearchUrl),
     timeoutMs: deps.config.proxyTimeoutMs,
     logger,
     ca: readClusterCa(deps.config.opensearchCaFile),

@@ -56,7 +56,7 @@ describe("OPENSEARCH_CA_FILE: trusting the cluster's own CA over https", functio
   });
 
   it("the proxy's upstream requests trust it too", async () => {
-    const options = { target: url, timeoutMs: 5000, logger: pino({ level: "silent" }) };
+    const options = { target: new URL(url), timeoutMs: 5000, logger: pino({ level: "silent" }) };
     const request = { method: "GET", path: "/_cluster/health", headers: {}, body: Buffer.alloc(0) };
     const answer = await sendUpstream({ ...options, ca: readClusterCa(caFile) }, request);
     assert.equal(answer.status, 200);

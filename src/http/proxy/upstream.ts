@@ -5,7 +5,8 @@ import { type Logger } from "pino";
 import { OpenSearchTimeoutError, OpenSearchUnavailableError } from "../../opensearch";
 
 export interface ProxyOptions {
-  target: string;
+  /** OpenSearch's base URL, parsed once when the options are built (not on every request). */
+  target: URL;
   timeoutMs: number;
   logger: Logger;
   /** PEM of the CA to trust for an https target (OPENSEARCH_CA_FILE). @defaultValue the system's CAs */
@@ -34,7 +35,7 @@ export interface UpstreamResponse {
  * here, as OpenSearch errors the error handler answers with 503/504.
  */
 export function openUpstream(options: ProxyOptions, request: UpstreamRequest): Promise<IncomingMessage> {
-  const target = new URL(options.target);
+  const target = options.target;
   const send = target.protocol === "https:" ? httpsRequest : httpRequest;
   const pieces = Buffer.isBuffer(request.body) ? [request.body] : request.body;
   const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
