@@ -82,7 +82,21 @@ export function candidateFeatures(inputs: FeatureInputs): Float64Array[] {
  * feature list still scores; a name this server does not compute is NaN ("typical" after normalization).
  */
 export function projectRows(rows: readonly Float64Array[], modelFeatures: readonly string[]): readonly ArrayLike<number>[] {
-  if (modelFeatures.length === FEATURE_NAMES.length && modelFeatures.every((name, i) => name === FEATURE_NAMES[i])) return rows;
-  const at = modelFeatures.map((name) => (FEATURE_INDEX as Readonly<Record<string, number>>)[name] ?? -1);
+  const at = columnsOf(modelFeatures);
+  if (at === null) return rows;
   return rows.map((row) => Float64Array.from(at, (i) => (i < 0 ? Number.NaN : (row[i] as number))));
+}
+
+/** Per model feature list (a model keeps one array for its life): null when it is {@link FEATURE_NAMES}, else each name's column here (−1: not computed). */
+const columnsByModel = new WeakMap<readonly string[], readonly number[] | null>();
+
+/** The columns a model's features are read from, worked out once per model rather than once per search. */
+function columnsOf(modelFeatures: readonly string[]): readonly number[] | null {
+  let columns = columnsByModel.get(modelFeatures);
+  if (columns === undefined) {
+    const same = modelFeatures.length === FEATURE_NAMES.length && modelFeatures.every((name, i) => name === FEATURE_NAMES[i]);
+    columns = same ? null : modelFeatures.map((name) => (FEATURE_INDEX as Readonly<Record<string, number>>)[name] ?? -1);
+    columnsByModel.set(modelFeatures, columns);
+  }
+  return columns;
 }
