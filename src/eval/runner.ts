@@ -1,4 +1,4 @@
-import { mapWithConcurrency } from "./concurrency";
+import { mapWithConcurrency } from "../shared/concurrency";
 import { SearchRequestError } from "./errors";
 import { type PipelineRun } from "./evaluation";
 import { type JudgmentGroup } from "./judgment-set";

@@ -3,6 +3,7 @@ import { type SidecarClient } from "../client";
 import { readJudgments, type JudgmentFormat } from "../eval";
 import { promoteModel, RERANKER_KIND, saveReranker, selectInferenceBackend, trainReranker, type BackendSelection, type InferenceBackendPreference, type RerankerTrainingMetrics, type RerankerTrainingProgress } from "../model";
 import { Rng } from "../model/rng";
+import { mapWithConcurrency } from "../shared/concurrency";
 import { sha256File } from "../model/training-inputs";
 import { embeddingDimension, fetchCandidates, labeledList, type CandidatesRequest, type CandidatesResponse } from "./candidate-lists";
 import { readListsFile, selectSyntheticRows, writeListsFile, type StoredRerankList, type SyntheticRows } from "./rerank-list-file";
@@ -93,20 +94,6 @@ export interface RerankTrainingResult {
   seconds: number;
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>, onDone: () => void): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T, index);
-      onDone();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 const sameNames = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((name, i) => name === b[i]);
 
 interface CollectedLists {
@@ -157,21 +144,18 @@ async function listsFromSidecar(options: RerankTrainingOptions, pipeline: "perso
   if (examples.length === 0) throw new Error("no training examples: the judgments have no groups and the events no search followed by a click");
 
   let done = 0;
-  const responses = await mapLimit(
-    examples,
-    concurrency,
-    (example) => {
-      const request: CandidatesRequest = {
-        q: example.query,
-        pipeline,
-        ...(example.userId && pipeline === "personal" ? { user_id: example.userId } : {}),
-        ...(example.asOf !== undefined ? { as_of: example.asOf } : {}),
-        ...(excludeLabelItems && example.excludeItems.length > 0 ? { exclude_items: example.excludeItems } : {}),
-      };
-      return fetchCandidates(client, request);
-    },
-    () => options.onCandidates?.(++done, examples.length),
-  );
+  const responses = await mapWithConcurrency(examples, concurrency, async (example) => {
+    const request: CandidatesRequest = {
+      q: example.query,
+      pipeline,
+      ...(example.userId && pipeline === "personal" ? { user_id: example.userId } : {}),
+      ...(example.asOf !== undefined ? { as_of: example.asOf } : {}),
+      ...(excludeLabelItems && example.excludeItems.length > 0 ? { exclude_items: example.excludeItems } : {}),
+    };
+    const response = await fetchCandidates(client, request);
+    options.onCandidates?.(++done, examples.length);
+    return response;
+  });
 
   let featureNames: string[] | null = null;
   let dimension: number | null = null;

@@ -1,6 +1,6 @@
 /**
  * Maps `items` through `task` with at most `limit` tasks in flight; results keep the input order.
- * `task` should not reject (the runner turns failures into values) — a rejection stops the whole map.
+ * `task` should not reject (the eval runner turns failures into values) — a rejection stops the whole map.
  */
 export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be an integer ≥ 1, got ${limit}`);
