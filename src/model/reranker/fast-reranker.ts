@@ -21,6 +21,8 @@ export class FastReranker {
   private readonly contextToScore: Float64Array;
   /** W₁ transposed [K, F + 6]: each hidden unit's weights contiguous, for its dot product with the inputs. */
   private readonly fusionByUnit: Float64Array;
+  /** The schema's feature names, for explanations. */
+  private readonly featureNames: readonly string[];
   /**
    * W_u v per history vector, by the vector's identity: serving hands the same (cached) Float32Array of
    * an item to every list it is in, so a user's history is projected once, not once per search. Weakly
@@ -37,6 +39,7 @@ export class FastReranker {
     checkRerankerWeights(weights, shape);
     if (normalizer.size !== shape.features) throw new Error(`the feature schema has ${normalizer.size} features, the model ${shape.features}`);
     this.inputs = fusionInputs(shape);
+    this.featureNames = normalizer.schema.features.map((s) => s.name);
     const { hidden: k, attention: a } = shape;
     this.contextToScore = new Float64Array(a);
     for (let i = 0; i < a; i++) {
@@ -253,7 +256,6 @@ export class FastReranker {
     const { features: f, hidden: k } = this.shape;
     const w = this.weights;
     const inputs = this.inputs;
-    const names = this.normalizer.schema.features.map((s) => s.name);
     const gradient = new Float64Array(k);
     const out: CandidateExplanation[] = [];
     for (let c = 0; c < n; c++) {
@@ -278,7 +280,7 @@ export class FastReranker {
       for (let j = 0; j < hv; j++) attended.push({ index: historyIndex[j] as number, weight: attention[c * hv + j] as number });
       attended.sort((p, r) => r.weight - p.weight || p.index - r.index);
       out.push({
-        features: names.map((name, i) => ({ name, ...(contributions[i] as InputContribution) })),
+        features: this.featureNames.map((name, i) => ({ name, ...(contributions[i] as InputContribution) })),
         personal,
         bias,
         context: context[c] as number,
