@@ -26,10 +26,8 @@ export interface RerankTrainingOptions {
   saveLists?: string;
   /** Generated rows of a lists file: kept, removed, or the only lists trained on (see `selectSyntheticRows`). @defaultValue "include" */
   syntheticRows?: SyntheticRows;
-  /** Events marked synthetic: kept, left out, or the only ones trained on. Wins over `includeSynthetic`. @defaultValue "include" */
+  /** Events marked synthetic: kept, left out, or the only ones trained on. @defaultValue "include" */
   synthetic?: SyntheticRows;
-  /** Older spelling: false is `synthetic: "exclude"`. @defaultValue true */
-  includeSynthetic?: boolean;
   /** Remove an event example's positives from its history (beyond `as_of`, which already keeps the click itself out). @defaultValue true */
   excludeLabelItems?: boolean;
   /** Pipeline whose features the lists carry: `personal` (with the user's history) or `rerank` (none). @defaultValue "personal" */
@@ -107,11 +105,6 @@ interface CollectedLists {
 }
 
 /** The lists of a lists file, with its generated rows kept, removed or alone as `mode` says. */
-/** Which events of an events file train: `synthetic`, else the older `includeSynthetic` flag. */
-function syntheticEvents(options: Pick<RerankTrainingOptions, "synthetic" | "includeSynthetic">): SyntheticRows {
-  return options.synthetic ?? (options.includeSynthetic === false ? "exclude" : "include");
-}
-
 async function listsFromFile(path: string, mode: SyntheticRows): Promise<CollectedLists> {
   const file = await readListsFile(path);
   const lists = selectSyntheticRows(file.lists, mode);
@@ -136,7 +129,7 @@ async function listsFromSidecar(options: RerankTrainingOptions, pipeline: "perso
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
   const fromJudgments = options.judgments ? examplesFromJudgments(await readJudgments(options.judgments, options.judgmentsFormat)) : [];
-  const fromEvents = options.events ? await examplesFromEvents(options.events, { synthetic: syntheticEvents(options) }) : null;
+  const fromEvents = options.events ? await examplesFromEvents(options.events, { synthetic: options.synthetic ?? "include" }) : null;
   let examples: RerankExample[] = [...fromJudgments, ...(fromEvents?.examples ?? [])];
   if (options.maxLists !== undefined && examples.length > options.maxLists) examples = new Rng(seed).shuffle(examples).slice(0, options.maxLists);
   const read: RerankExamplesRead = { fileLists: 0, syntheticLists: 0, judgmentGroups: fromJudgments.length, events: fromEvents?.summary ?? null, eventExamples: fromEvents?.examples.length ?? 0, used: examples.length };
@@ -200,6 +193,7 @@ export async function trainRerankerModel(options: RerankTrainingOptions): Promis
   const seed = options.seed ?? 42;
   const relevantGrade = options.relevantGrade ?? 1;
   const excludeLabelItems = options.excludeLabelItems ?? true;
+  const syntheticEvents = options.synthetic ?? "include";
   const collected = options.lists ? await listsFromFile(options.lists, options.syntheticRows ?? "include") : await listsFromSidecar(options, pipeline, seed, excludeLabelItems);
   const { lists, read, dropped, dimension, embeddings } = collected;
   if (options.lists) options.onExamples?.(read);
@@ -238,8 +232,8 @@ export async function trainRerankerModel(options: RerankTrainingOptions): Promis
       featureNames: names,
       embeddings,
       relevantGrade,
-      includeSynthetic: syntheticEvents(options) !== "exclude",
-      syntheticEvents: syntheticEvents(options),
+      includeSynthetic: syntheticEvents !== "exclude",
+      syntheticEvents,
       ...(options.lists ? { syntheticRows: options.syntheticRows ?? "include" } : {}),
       excludeLabelItems,
       maxLists: options.maxLists ?? null,
