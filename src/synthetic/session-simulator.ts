@@ -3,7 +3,7 @@ import { seededRandom } from "../shared/seeded-random";
 import { type BehaviourModel } from "./behaviour-model";
 import { CascadeModel, PositionBasedModel, type ClickModel, type ClickModelKind } from "./click-model";
 import { type ResultSource } from "./result-source";
-import { WeightedSampler, sampleCount } from "./weighted-sampler";
+import { WeightedSampler, countSampler } from "./weighted-sampler";
 
 export interface SimulationOptions {
   /** Synthetic users. @defaultValue 1000 */
@@ -135,6 +135,8 @@ export class SessionSimulator {
   readonly #byCategory = new Map<string, WeightedSampler<string>>();
   readonly #items: Map<string, BehaviourModel["items"][number]>;
   readonly #queries = new Map<string, WeightedSampler<string>>();
+  readonly #sessionsPerUser: (random: () => number) => number;
+  readonly #searchesPerSession: (random: () => number) => number;
 
   constructor(model: BehaviourModel, options: SimulationOptions = {}) {
     this.#model = model;
@@ -165,6 +167,8 @@ export class SessionSimulator {
     for (const [item, queries] of model.queriesByItem) {
       this.#queries.set(item, new WeightedSampler([...queries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))));
     }
+    this.#sessionsPerUser = countSampler(model.sessionsPerUser);
+    this.#searchesPerSession = countSampler(model.searchesPerSession);
   }
 
   get clickModel(): ClickModel {
@@ -183,11 +187,11 @@ export class SessionSimulator {
     const { start, end } = this.#model.window;
     const searches: PlannedSearch[] = [];
     const clicked: string[] = [];
-    const sessions = sampleCount(this.#model.sessionsPerUser, random);
+    const sessions = this.#sessionsPerUser(random);
     const starts = Array.from({ length: sessions }, () => start + Math.floor(random() * Math.max(1, end - start))).sort((a, b) => a - b);
     starts.forEach((sessionStart, session) => {
       let time = sessionStart;
-      const count = sampleCount(this.#model.searchesPerSession, random);
+      const count = this.#searchesPerSession(random);
       for (let s = 0; s < count; s++) {
         const target = random() < this.#model.funnel.repeatShare && clicked.length > 0 ? (clicked[Math.floor(random() * clicked.length)] as string) : this.#targetFor(preferences, random);
         clicked.push(target);

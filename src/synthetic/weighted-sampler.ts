@@ -34,8 +34,8 @@ export class WeightedSampler<T> {
   }
 }
 
-/** A 1-based count (sessions per user, searches per session) drawn from a histogram whose index i holds count i + 1. */
-export function sampleCount(histogram: readonly number[], random: () => number): number {
+/** Draws 1-based counts (sessions per user, searches per session) from a histogram whose index i holds count i + 1; 1 when every weight is 0. */
+export function countSampler(histogram: readonly number[]): (random: () => number) => number {
   const sampler = new WeightedSampler(histogram.map((weight, i) => [i + 1, weight] as const));
-  return sampler.sample(random) ?? 1;
+  return (random) => sampler.sample(random) ?? 1;
 }
