@@ -22,7 +22,7 @@ export interface LoadModelsOptions {
 }
 
 /** A kind's promoted model, or null with the reason when it cannot be served. */
-export interface PromotedModel<K extends ModelKind> {
+interface PromotedModel<K extends ModelKind> {
   model: ServedModelTypes[K] | null;
   /** Empty when the model loaded or none is promoted. */
   problems: string[];
@@ -49,7 +49,7 @@ const KINDS: { [K in ModelKind]: KindLoader<K> } = {
  * Reads the promoted model of `kind`, or null with the reason when it cannot be served. A broken
  * model must not keep the process down: what does not need it still answers, and `/readyz` says what is wrong.
  */
-export async function loadPromotedModel<K extends ModelKind>(kind: K, config: SidecarConfig, logger: Logger, options: LoadModelsOptions = {}): Promise<PromotedModel<K>> {
+async function loadPromotedModel<K extends ModelKind>(kind: K, config: SidecarConfig, logger: Logger, options: LoadModelsOptions = {}): Promise<PromotedModel<K>> {
   const { load, without }: KindLoader<K> = KINDS[kind];
   try {
     const model = await load(config.modelsDir, options);
@@ -95,7 +95,7 @@ export async function loadActiveModels(config: SidecarConfig, logger: Logger, op
  * served one in place and is reported.
  * @returns the version of `kind` served afterwards, or null
  */
-export async function reloadPromotedModel(
+async function reloadPromotedModel(
   models: ActiveModels,
   kind: ModelKind,
   config: SidecarConfig,
