@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { loadConfig, redactUrlCredentials, type ConfigOverrides } from "../../config";
-import { connectQueueRedis, JobQueue, JobWorker, registerQueueMetrics, startMetricsServer, type MetricsServer } from "../../jobs";
+import { JobWorker, openJobQueue, registerQueueMetrics, startMetricsServer, type MetricsServer } from "../../jobs";
 import { createRuntime } from "../../runtime";
 import { positiveInt } from "../output";
 
@@ -27,15 +27,14 @@ export function workerCommand(): Command {
       };
       const config = loadConfig(overrides);
       const runtime = createRuntime(config);
-      const connection = connectQueueRedis(config.redisUrl);
-      connection.on("error", (err: Error) => runtime.logger.debug({ err }, "queue redis connection error"));
+      // The worker runs on the queue's connection; the queue itself is read for its depth per type.
+      const opened = openJobQueue(config, runtime.logger);
       // Queue depth per type is read from Redis at each scrape; durations and failures are this worker's own jobs.
       const registry = new Registry();
       collectDefaultMetrics({ register: registry });
-      const depthQueue = new JobQueue({ connection, name: config.jobsQueue });
-      const metrics = registerQueueMetrics({ registry, queue: () => depthQueue, logger: runtime.logger, finished: "observed" });
+      const metrics = registerQueueMetrics({ registry, queue: () => opened.queue, logger: runtime.logger, finished: "observed" });
       const worker = new JobWorker({
-        connection,
+        connection: opened.connection,
         queueName: config.jobsQueue,
         gateway: runtime.gateway,
         modelsDir: config.modelsDir,
@@ -63,8 +62,7 @@ export function workerCommand(): Command {
       runtime.logger.info("worker stopping: the running batch is checkpointed, then the job goes back to the queue");
       await worker.close();
       await server?.close();
-      await depthQueue.close();
-      connection.disconnect();
+      await opened.close();
       await runtime.close();
     });
 }
