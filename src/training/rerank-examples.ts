@@ -30,7 +30,7 @@ export function examplesFromJudgments(set: JudgmentSet): RerankExample[] {
 }
 
 /** Grades of the positive event types: more intent, more gain. */
-export const POSITIVE_EVENT_GRADES: Readonly<Record<string, number>> = Object.freeze({ click: 1, add_to_cart: 2, purchase: 3 });
+const POSITIVE_EVENT_GRADES: Readonly<Record<string, number>> = Object.freeze({ click: 1, add_to_cart: 2, purchase: 3 });
 
 export interface EventExamplesOptions {
   /** Events marked `"synthetic": true`: kept, left out, or the only ones read. Wins over `includeSynthetic`. @defaultValue "include" */

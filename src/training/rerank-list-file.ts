@@ -28,7 +28,7 @@ export interface RerankListsFile extends RerankListsHeader {
   lists: StoredRerankList[];
 }
 
-export const LISTS_FILE_FORMAT = "relevance-rerank-lists/1";
+const LISTS_FILE_FORMAT = "relevance-rerank-lists/1";
 
 /** A line holds one list with ~100 candidate embeddings; far above that is not a lists file. */
 const MAX_LINE_CHARS = 32 * 1024 * 1024;

@@ -83,7 +83,7 @@ export interface TrainCvaeOptions {
   onEpoch?: (epoch: number, epochs: number, loss: number) => void;
 }
 
-export const DEFAULT_CVAE_TRAIN_OPTIONS: Readonly<Omit<TrainCvaeOptions, "onEpoch">> = Object.freeze({
+const DEFAULT_CVAE_TRAIN_OPTIONS: Readonly<Omit<TrainCvaeOptions, "onEpoch">> = Object.freeze({
   epochs: 40,
   batchSize: 128,
   learningRate: 0.003,

@@ -3,7 +3,7 @@ export { fitFeatureGenerator, generateRows, POSITIVE, NEGATIVE } from "./feature
 export type { FeatureGenerator, FitGeneratorOptions, FitGeneratorResult, LabeledRow } from "./feature-generator";
 export { inferFeatureRanges, conformRow } from "./feature-kinds";
 export type { FeatureKind, FeatureRange } from "./feature-kinds";
-export { trainCvae, sampleCvae, DEFAULT_CVAE_TRAIN_OPTIONS } from "./cvae";
+export { trainCvae, sampleCvae } from "./cvae";
 export type { CvaeShape, CvaeWeights, TrainCvaeOptions, CvaeTrainingMetrics } from "./cvae";
 export { saveGenerator, readGenerator, GENERATOR_KIND } from "./generator-store";
 export type { GeneratorManifest } from "./generator-store";

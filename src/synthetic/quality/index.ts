@@ -8,4 +8,4 @@ export { readEvalFigures, tstrSummary, EvalSummaryError } from "./tstr";
 export type { EvalFigures, TstrInputs, TstrSummary } from "./tstr";
 export { qualityReport } from "./quality-report";
 export type { QualityReport, QualityReportOptions, Distance, CategoricalDistance, FeatureComparison } from "./quality-report";
-export { qualityReportPage, qualitySummaryLine, writeQualityReport } from "./report-page";
+export { qualitySummaryLine, writeQualityReport } from "./report-page";

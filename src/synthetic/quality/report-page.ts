@@ -12,7 +12,7 @@ function distanceRow(name: string, d: Distance, unit?: string): (string | number
 }
 
 /** What the page shows, from the report's figures. */
-export function qualityReportPage(report: QualityReport, inputs: { real: string; synthetic: string; createdAt: string }): ReportPage {
+function qualityReportPage(report: QualityReport, inputs: { real: string; synthetic: string; createdAt: string }): ReportPage {
   const c2st = report.twoSample;
   const tables: ReportPage["tables"] = [
     {
