@@ -15,7 +15,7 @@ export interface BatchWriterOptions {
 }
 
 /** Which documents of a batch are left alone (see {@link BatchWriter.prepare}). */
-export type SkipRule = "none" | "copied" | "unchanged";
+export type SkipRule = "none" | "unchanged";
 
 /** A batch cleaned and embedded, not written yet. */
 export interface PreparedWrite {
@@ -53,14 +53,11 @@ export class BatchWriter {
 
   /**
    * Cleans and re-embeds the batch without writing it (so the next batch can be embedded while this one
-   * is written). `skip` says which are left alone: `copied` (catch-up) — those whose copy in the target
-   * has the same `indexed_at` and content hash, so only writes that arrived since they were copied are
-   * re-embedded; `unchanged` (in-place re-embedding) — those the target already stores with the same
-   * content hash and model version.
+   * is written). `skip: "unchanged"` (in-place re-embedding) leaves alone those the target already
+   * stores with the same content hash and model version; a catch-up skips by stamps in {@link prepareChanged}.
    */
-  async prepare(all: readonly ScannedDocument[], skip: SkipRule = "none"): Promise<PreparedWrite> {
-    const documents = skip === "copied" ? await this.#notYetCopied(all) : all;
-    if (documents.length === 0) return { documents: [], skipped: all.length };
+  async prepare(documents: readonly ScannedDocument[], skip: SkipRule = "none"): Promise<PreparedWrite> {
+    if (documents.length === 0) return { documents: [], skipped: 0 };
     const records = documents.map((doc) => storedToRecord(doc));
     const prepared = await withBackoff(() =>
       this.#enrich.prepare(records, { index: this.#options.target, skipUnchanged: skip === "unchanged", timeoutMs: this.#options.timeoutMs }),
@@ -79,7 +76,7 @@ export class BatchWriter {
       if (typeof original === "string") item.document.indexed_at = original;
       ready.push(item.document);
     }
-    return { documents: ready, skipped: all.length - ready.length };
+    return { documents: ready, skipped: documents.length - ready.length };
   }
 
   /**
