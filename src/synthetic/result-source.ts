@@ -1,4 +1,5 @@
 import { type SidecarClient } from "../client";
+import { mapWithConcurrency } from "../shared/concurrency";
 import { type SimulatorItem } from "./simulator-catalog";
 
 /** Where a simulated search gets its ranked result list: item ids, best first. */
@@ -61,19 +62,14 @@ export class SidecarResults implements ResultSource {
 
   async resultsFor(queries: readonly string[]): Promise<Map<string, string[]>> {
     const missing = [...new Set(queries)].filter((q) => !this.#cache.has(q));
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < missing.length) {
-        const query = missing[next++] as string;
-        const answer = await this.client.search({ q: query, pipeline: this.#pipeline, size: this.#size });
-        this.searches += 1;
-        this.#cache.set(
-          query,
-          answer.hits.map((hit) => String(hit.id)),
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#concurrency, missing.length) }, () => worker()));
+    await mapWithConcurrency(missing, this.#concurrency, async (query) => {
+      const answer = await this.client.search({ q: query, pipeline: this.#pipeline, size: this.#size });
+      this.searches += 1;
+      this.#cache.set(
+        query,
+        answer.hits.map((hit) => String(hit.id)),
+      );
+    });
     return new Map(queries.map((q) => [q, this.#cache.get(q) ?? []]));
   }
 }
