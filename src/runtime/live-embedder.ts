@@ -4,6 +4,7 @@ import { type Product } from "../indexing";
 import { ALIAS_SWAP_CHANNEL, announcedAlias, indexModelVersion } from "../jobs";
 import { EMBEDDINGS_KIND, loadEmbedder, modelVersionDir, type EmbedderOptions } from "../model";
 import { indexesBehindAlias, type OpenSearchGateway } from "../opensearch";
+import { releaseLater } from "./release-later";
 import { type ServingEmbedder } from "./served-models";
 
 export interface LiveEmbedderOptions {
@@ -34,9 +35,6 @@ interface LiveState {
   loaded: ServingEmbedder | null;
   bound: Map<ServingEmbedder, ServingEmbedder>;
 }
-
-/** How long a replaced model stays usable by requests that started with it. */
-const RELEASE_AFTER_MS = 30_000;
 
 /**
  * The embedder `serve` answers queries with and enriches new writes with: the version the products
@@ -152,7 +150,7 @@ export class LiveEmbedder {
   #switch(next: LiveState | null): void {
     const previous = this.#state?.loaded;
     this.#state = next;
-    if (previous && previous !== next?.loaded && previous.dispose) setTimeout(() => previous.dispose?.(), RELEASE_AFTER_MS).unref();
+    if (previous && previous !== next?.loaded) releaseLater(previous);
   }
 }
 

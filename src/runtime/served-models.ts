@@ -2,6 +2,7 @@ import { type ProductEmbedder } from "../indexing";
 import { EMBEDDINGS_KIND, MODEL_KINDS, RERANKER_KIND, type ModelKind, type Reranker } from "../model";
 import { type QueryEmbedder } from "../search";
 import { type ModelStatus } from "./model-status";
+import { releaseLater } from "./release-later";
 
 /** An embedding model that serves both index time and query time. */
 export interface ServingEmbedder extends ProductEmbedder, QueryEmbedder {
@@ -42,9 +43,6 @@ interface Slot<T> {
 
 type Slots = { [K in ModelKind]: Slot<ServedModelTypes[K]> };
 
-/** How long a replaced model stays usable by requests that started with it. */
-const RELEASE_AFTER_MS = 30_000;
-
 /**
  * The models a running process serves with, one per kind (embeddings, reranker). Swapping one (a
  * promotion) is a single assignment, so each request sees either the old model or the new one,
@@ -81,7 +79,7 @@ export class ActiveModels {
     const previous = slot.model;
     slot.model = next;
     slot.problems = [...problems];
-    if (previous && previous !== next && previous.dispose) setTimeout(() => previous.dispose?.(), RELEASE_AFTER_MS).unref();
+    if (previous && previous !== next) releaseLater(previous);
   }
 
   replaceEmbedder(next: ServingEmbedder | null, problems: readonly string[] = []): void {
