@@ -40,7 +40,7 @@ export class RetryPolicy {
 }
 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date; 0 when absent or unreadable. */
-export function parseRetryAfterMs(value: string | null | undefined): number {
+function parseRetryAfterMs(value: string | null | undefined): number {
   if (!value) return 0;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);

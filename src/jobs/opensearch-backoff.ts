@@ -10,7 +10,7 @@ export interface BackoffOptions {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** True for OpenSearch's "too many requests" (a full write or search queue): worth waiting for. */
-export function isTooManyRequests(err: unknown): boolean {
+function isTooManyRequests(err: unknown): boolean {
   return err instanceof OpenSearchRejectedError && err.statusCode === 429;
 }
 
