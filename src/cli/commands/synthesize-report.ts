@@ -1,21 +1,14 @@
 import { Command, Option } from "commander";
 import { parseFieldMap, type CatalogFormat } from "../../indexing";
 import { readCatalogProducts } from "../../model/training-inputs";
-import { qualityReport, qualitySummaryLine, writeQualityReport } from "../../synthetic/quality";
+import { qualityReport, qualitySummaryLine, writeQualityReport, type QualityReportOptions } from "../../synthetic/quality";
 import { note, positiveInt, printSummary } from "../output";
 
-interface SynthesizeReportFlags {
-  real: string;
-  synthetic: string;
+/** The command's flags: the report's options (same names) plus the catalog to read categories from and the output folder. */
+interface SynthesizeReportFlags extends Omit<QualityReportOptions, "categoryOf"> {
   catalog?: string;
   format?: CatalogFormat;
   map?: string;
-  realLists?: string;
-  syntheticLists?: string;
-  tstr?: string;
-  trtr?: string;
-  mixed?: string;
-  private?: string;
   out: string;
   folds: number;
   resamples: number;
@@ -36,21 +29,7 @@ async function categoriesOf(flags: SynthesizeReportFlags): Promise<((itemId: str
 }
 
 async function synthesizeReportAction(flags: SynthesizeReportFlags): Promise<void> {
-  const categoryOf = await categoriesOf(flags);
-  const report = await qualityReport({
-    real: flags.real,
-    synthetic: flags.synthetic,
-    ...(categoryOf ? { categoryOf } : {}),
-    ...(flags.realLists ? { realLists: flags.realLists } : {}),
-    ...(flags.syntheticLists ? { syntheticLists: flags.syntheticLists } : {}),
-    ...(flags.tstr ? { tstr: flags.tstr } : {}),
-    ...(flags.trtr ? { trtr: flags.trtr } : {}),
-    ...(flags.mixed ? { mixed: flags.mixed } : {}),
-    ...(flags.private ? { private: flags.private } : {}),
-    folds: flags.folds,
-    resamples: flags.resamples,
-    seed: flags.seed,
-  });
+  const report = await qualityReport({ ...flags, categoryOf: await categoriesOf(flags) });
   const written = await writeQualityReport(flags.out, report, { real: flags.real, synthetic: flags.synthetic });
   note(`wrote ${written.html} and ${written.json}`);
   printSummary({ ...qualitySummaryLine(report), report: written.html });
