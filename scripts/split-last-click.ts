@@ -13,11 +13,10 @@
  *
  * Last stdout line: JSON with the counts.
  */
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { createHash } from "node:crypto";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { createGunzip } from "node:zlib";
+import { readLines } from "../src/events";
 
 const POSITIVE = new Set(["click", "add_to_cart", "purchase"]);
 
@@ -60,10 +59,9 @@ const csvField = (value: string): string => (/[",\n\r]/.test(value) ? `"${value.
 
 async function main(): Promise<void> {
   if (!values.in || !values["heldout-out"] || !values["rest-out"]) throw new Error("usage: split-last-click.ts --in events.ndjson[.gz] --heldout-out FILE --rest-out FILE [--clicks-out FILE]");
-  const input = values.in.endsWith(".gz") ? createReadStream(values.in).pipe(createGunzip()) : createReadStream(values.in);
   const lines: Line[] = [];
   let unreadable = 0;
-  for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
+  for await (const raw of readLines(values.in)) {
     if (raw.trim() === "") continue;
     try {
       const e = JSON.parse(raw) as Record<string, unknown>;
