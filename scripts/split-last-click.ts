@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const searchOf = (positive: Line): Line | undefined => {
     let found: Line | undefined;
     for (const line of byUser.get(positive.user) ?? []) {
-      if (line.user !== positive.user || line.session !== positive.session || line.type !== "search" || line.time > positive.time) continue;
+      if (line.session !== positive.session || line.type !== "search" || line.time > positive.time) continue;
       if (!found || line.time >= found.time) found = line;
     }
     return found;
