@@ -1,5 +1,5 @@
 export { SearchService } from "./search-service";
-export type { SearchServiceDependencies, UserPseudonymizer } from "./search-service";
+export type { SearchServiceDependencies } from "./search-service";
 export { SearchRequestSchema, searchRequestSchema, MAX_RESULT_WINDOW, PIPELINES, isPipelineName } from "./search-request";
 export type { SearchRequest, SearchFilters, SearchLimits, PipelineName } from "./search-request";
 export { bm25Query, MAX_FUZZY_WORD_LENGTH } from "./bm25-query";
@@ -12,7 +12,7 @@ export type { QueryEmbedder, QueryEmbedderProvider } from "./query-embedder";
 // Stages: retrieve → rerank → page, and the pipelines declared from them.
 export { RETRIEVER_NAMES, NO_CANDIDATE_NEEDS, mergeCandidateNeeds } from "./candidate";
 export type { Candidate, CandidateNeeds, RetrieverName, RetrieverScore } from "./candidate";
-export type { SearchContext, QueryVector } from "./search-context";
+export type { SearchContext, QueryVector, UserPseudonymizer } from "./search-context";
 export { StageDiagnostics } from "./stage-diagnostics";
 export type { DegradedReason, Degradation } from "./stage-diagnostics";
 export type { RetrieveStage, Retrieval, RerankStage, Reranked, RankedCandidate, PageStage, SearchStage } from "./search-stage";

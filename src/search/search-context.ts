@@ -1,6 +1,6 @@
-import { type Deadline } from "./deadline";
+import { Deadline } from "./deadline";
 import { type SearchRequest } from "./search-request";
-import { type StageDiagnostics } from "./stage-diagnostics";
+import { StageDiagnostics } from "./stage-diagnostics";
 
 /** A query vector and the model that computed it. */
 export interface QueryVector {
@@ -25,4 +25,21 @@ export interface SearchContext {
   /** The embedding model whose vector retrieved kNN candidates — the answer's `embeddings`; null when kNN took no part. */
   embeddings: { readonly model: string; readonly version: string } | null;
   readonly diagnostics: StageDiagnostics;
+}
+
+/** What a search needs of src/events' Pseudonymizer. */
+export interface UserPseudonymizer {
+  userKey(userId: string): string;
+}
+
+/** The context of one search about to run: its deadline starts now; `userKey` is the user's pseudonym when there is a user and a pseudonymizer. */
+export function newSearchContext(request: SearchRequest, deadlineMs: number, pseudonymizer: UserPseudonymizer | undefined): SearchContext {
+  return {
+    request,
+    deadline: new Deadline(deadlineMs),
+    userKey: request.user_id !== undefined && pseudonymizer ? pseudonymizer.userKey(request.user_id) : null,
+    queryVector: null,
+    embeddings: null,
+    diagnostics: new StageDiagnostics(),
+  };
 }

@@ -3,18 +3,17 @@ import { type OpenSearchGateway } from "../opensearch";
 import { Bm25RetrieveStage } from "./bm25-retrieve-stage";
 import { type Candidate, type RetrieverName } from "./candidate";
 import { CandidateDetails } from "./candidate-details";
-import { Deadline } from "./deadline";
 import { HybridRetrieveStage, type HybridRetrieveStageOptions } from "./hybrid-retrieve-stage";
 import { candidateNeedsOf, declarePipelines, PipelineRegistry, type SearchPipeline } from "./pipeline-registry";
 import { PlaceholderRerankStage } from "./placeholder-rerank-stage";
 import { type QueryEmbedderProvider } from "./query-embedder";
 import { QueryVectorCache } from "./query-vector-cache";
-import { type SearchContext } from "./search-context";
+import { newSearchContext, type SearchContext, type UserPseudonymizer } from "./search-context";
 import { searchRequestSchema, type PipelineName, type SearchRequest } from "./search-request";
 import { type HitExplain, type SearchHit, type SearchResponse } from "./search-response";
 import { type RankedCandidate, type Reranked, type RerankStage, type Retrieval, type RetrieveStage } from "./search-stage";
 import { SourcePageStage } from "./source-page-stage";
-import { StageDiagnostics, type DegradedReason } from "./stage-diagnostics";
+import { type DegradedReason } from "./stage-diagnostics";
 
 export interface SearchServiceDependencies {
   gateway: OpenSearchGateway;
@@ -35,11 +34,6 @@ export interface SearchServiceDependencies {
    * @defaultValue `personal` retrieves as `rerank` does
    */
   personalRetrieve?: (rerankRetrieve: RetrieveStage, options: HybridRetrieveStageOptions) => RetrieveStage;
-}
-
-/** What the service needs of src/events' Pseudonymizer. */
-export interface UserPseudonymizer {
-  userKey(userId: string): string;
 }
 
 /** Runs a search through its pipeline's stages — retrieve → rerank → page — and shapes the `/v1/search` answer. */
@@ -89,14 +83,7 @@ export class SearchService {
   async search(request: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
     const pipeline = this.pipelines.get(request.pipeline);
-    const context: SearchContext = {
-      request,
-      deadline: new Deadline(this.#config.searchDeadlineMs),
-      userKey: request.user_id !== undefined && this.#pseudonymizer ? this.#pseudonymizer.userKey(request.user_id) : null,
-      queryVector: null,
-      embeddings: null,
-      diagnostics: new StageDiagnostics(),
-    };
+    const context = newSearchContext(request, this.#config.searchDeadlineMs, this.#pseudonymizer);
     const { retrieval, reranked, hits } = await this.#run(pipeline, context);
     const degraded = context.diagnostics.degraded;
     if (degraded) this.#onDegraded(request.pipeline, degraded.reason);

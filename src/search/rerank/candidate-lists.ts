@@ -1,11 +1,8 @@
 import { z } from "zod";
 import { mergeCandidateNeeds } from "../candidate";
-import { Deadline } from "../deadline";
 import { candidateNeedsOf, type PipelineRegistry } from "../pipeline-registry";
-import { type SearchContext } from "../search-context";
+import { newSearchContext, type UserPseudonymizer } from "../search-context";
 import { SearchFiltersSchema, type SearchRequest } from "../search-request";
-import { type UserPseudonymizer } from "../search-service";
-import { StageDiagnostics } from "../stage-diagnostics";
 import { RERANK_CANDIDATE_NEEDS } from "./feature-list";
 import { type RerankInputsBuilder } from "./rerank-inputs";
 
@@ -75,14 +72,7 @@ export class CandidateLists {
       filters: request.filters,
       explain: false,
     };
-    const context: SearchContext = {
-      request: search,
-      deadline: new Deadline(this.#options.deadlineMs ?? 10_000),
-      userKey: request.user_id !== undefined && this.#options.pseudonymizer ? this.#options.pseudonymizer.userKey(request.user_id) : null,
-      queryVector: null,
-      embeddings: null,
-      diagnostics: new StageDiagnostics(),
-    };
+    const context = newSearchContext(search, this.#options.deadlineMs ?? 10_000, this.#options.pseudonymizer);
     const retrieval = await pipeline.retrieve.retrieve(context, mergeCandidateNeeds(candidateNeedsOf(pipeline), RERANK_CANDIDATE_NEEDS));
     const asOf = request.as_of === undefined ? undefined : typeof request.as_of === "number" ? request.as_of : Date.parse(request.as_of);
     const inputs = await this.#options.builder.build(context, retrieval.candidates, {
