@@ -9,10 +9,23 @@ export interface VariantOptions {
   seed?: number;
 }
 
+/** Distinct values, sorted, with each value's position (so drawing "another value" need not filter the list). */
+interface Pool {
+  values: string[];
+  at: Map<string, number>;
+}
+
 /** The catalog's own values that variants recombine: brands and each attribute's values. */
 interface ValuePools {
-  brands: string[];
-  attributes: Map<string, string[]>;
+  brands: Pool;
+  attributes: Map<string, Pool>;
+}
+
+const EMPTY_POOL: Pool = { values: [], at: new Map() };
+
+function poolOf(values: Iterable<string>): Pool {
+  const sorted = [...values].sort();
+  return { values: sorted, at: new Map(sorted.map((value, i) => [value, i])) };
 }
 
 function poolsOf(products: readonly Product[]): ValuePools {
@@ -26,12 +39,15 @@ function poolsOf(products: readonly Product[]): ValuePools {
       values.add(value);
     }
   }
-  return { brands: [...brands].sort(), attributes: new Map([...attributes].map(([key, values]) => [key, [...values].sort()])) };
+  return { brands: poolOf(brands), attributes: new Map([...attributes].map(([key, values]) => [key, poolOf(values)])) };
 }
 
-function other(pool: readonly string[], current: string | undefined, random: () => number): string | undefined {
-  const choices = pool.filter((value) => value !== current);
-  return choices[Math.floor(random() * choices.length)];
+/** A value of the pool other than `current`, uniformly; undefined when there is none (one draw either way). */
+function other(pool: Pool, current: string | undefined, random: () => number): string | undefined {
+  const skip = current === undefined ? undefined : pool.at.get(current);
+  if (skip === undefined) return pool.values[Math.floor(random() * pool.values.length)];
+  const k = Math.floor(random() * (pool.values.length - 1));
+  return pool.values[k < skip ? k : k + 1];
 }
 
 /**
@@ -62,7 +78,7 @@ export function* catalogVariants(products: readonly Product[], options: VariantO
       const attributes: Record<string, string> = { ...(product.attributes ?? {}) };
       for (const [key, value] of Object.entries(attributes)) {
         if (random() >= 0.5) continue;
-        const swapped = other(pools.attributes.get(key) ?? [], value, random);
+        const swapped = other(pools.attributes.get(key) ?? EMPTY_POOL, value, random);
         if (!swapped) continue;
         attributes[key] = swapped;
         title = replaceWord(title, value, swapped);
