@@ -16,16 +16,16 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank] ?? Number.NaN;
 }
 
-const round = (x: number) => Math.round(x * 100) / 100;
+const round = (x: number, decimals = 2) => Math.round(x * 10 ** decimals) / 10 ** decimals;
 
-/** p50, p95, p99 and mean of latencies in ms, rounded to hundredths (NaN percentiles when there are none). Sorts `latencies` in place. */
-export function latencyFigures(latencies: number[]): Pick<LatencySummary, "p50_ms" | "p95_ms" | "p99_ms" | "mean_ms"> {
+/** p50, p95, p99 and mean of latencies in ms, rounded to `decimals` places (NaN percentiles when there are none). Sorts `latencies` in place. */
+export function latencyFigures(latencies: number[], decimals = 2): Pick<LatencySummary, "p50_ms" | "p95_ms" | "p99_ms" | "mean_ms"> {
   latencies.sort((a, b) => a - b);
   return {
-    p50_ms: round(percentile(latencies, 50)),
-    p95_ms: round(percentile(latencies, 95)),
-    p99_ms: round(percentile(latencies, 99)),
-    mean_ms: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
+    p50_ms: round(percentile(latencies, 50), decimals),
+    p95_ms: round(percentile(latencies, 95), decimals),
+    p99_ms: round(percentile(latencies, 99), decimals),
+    mean_ms: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length), decimals),
   };
 }
 

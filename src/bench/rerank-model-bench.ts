@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { FastReranker, FeatureNormalizer, fitFeatureSchema, initRerankerWeights, TfjsReranker, type RerankerShape, type RerankList } from "../model/reranker";
 import { Rng } from "../model/rng";
-import { percentile } from "./latency-run";
+import { latencyFigures } from "./latency-run";
 
 export interface RerankModelBenchOptions {
   /** Candidates per list. @defaultValue 200 */
@@ -78,13 +78,9 @@ async function time(calls: number, warmup: number, run: () => unknown): Promise<
     latencies.push(performance.now() - t0);
   }
   const cpu = process.cpuUsage(cpuStart);
-  latencies.sort((a, b) => a - b);
   return {
     calls,
-    p50_ms: round(percentile(latencies, 50)),
-    p95_ms: round(percentile(latencies, 95)),
-    p99_ms: round(percentile(latencies, 99)),
-    mean_ms: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, calls)),
+    ...latencyFigures(latencies, 3),
     cpu_ms_per_call: round((cpu.user + cpu.system) / 1000 / Math.max(1, calls)),
   };
 }
