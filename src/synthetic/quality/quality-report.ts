@@ -42,7 +42,7 @@ export interface CategoricalDistance {
 }
 
 export interface FeatureComparison {
-  /** Which rows were compared: real positives against generated positives (and negatives when the synthetic side has any). */
+  /** Which rows were compared: real positives against generated positives (and negatives too when the synthetic side holds some). */
   classes: { label: "positive" | "negative"; real: number; synthetic: number; features: Record<string, Distance>; twoSample: TwoSampleTestResult | { error: string } }[];
 }
 
