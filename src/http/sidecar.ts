@@ -16,7 +16,7 @@ import {
   CandidateLists,
   HistoryEmbeddings,
   PersonalRetrieveStage,
-  ProfileHandoff,
+  BehaviourPrefetch,
   RerankBatcher,
   RerankInputsBuilder,
 } from "../search/rerank";
@@ -97,12 +97,12 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
         })
       : undefined;
   // Model inputs of the re-ranker: the same builder serves the rerank stage and /v1/candidates (training).
-  const handoff = new ProfileHandoff();
+  const prefetch = new BehaviourPrefetch({ behaviour });
   const rerankInputs = new RerankInputsBuilder({
     behaviour,
     historyEmbeddings: new HistoryEmbeddings({ gateway, productsAlias: config.productsAlias }),
     embedderVersion: () => embedder()?.version ?? null,
-    handoff,
+    prefetch,
     historyLimit: config.profileRecentItems,
     historyHalfLifeDays: config.profileHalfLifeDays,
   });
@@ -122,7 +122,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
       modelTimeoutMs: config.rerankModelTimeoutMs,
     }),
     personalRetrieve: (fallback, hybrid) =>
-      new PersonalRetrieveStage({ ...hybrid, fallback, behaviour, handoff, personalWeight: config.personalKnnWeight }),
+      new PersonalRetrieveStage({ ...hybrid, fallback, prefetch, personalWeight: config.personalKnnWeight }),
   });
   const candidates = new CandidateLists({
     pipelines: search.pipelines,

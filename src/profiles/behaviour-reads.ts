@@ -93,14 +93,33 @@ export interface StoredProfile {
   readonly interest: InterestVector | null;
 }
 
-export interface ReadReply {
-  status: "none" | "same" | "full";
-  stored: StoredProfile | null;
+/** Stored (epoch-scaled) signal scores of a candidate list, in the candidates' order; decayed by {@link signalsAt}. */
+export interface RawSignals {
   signalsEpoch: number | null;
   popularity: (number | null)[];
   querySearches: number;
   queryClicks: (number | null)[];
   coInteraction: number[];
+}
+
+export interface ReadReply extends RawSignals {
+  status: "none" | "same" | "full";
+  stored: StoredProfile | null;
+}
+
+/**
+ * What the signals of any candidate list for one query and set of recent items need, read before the
+ * candidates are known ({@link BehaviourReader.querySignals}); scores as stored (epoch-scaled).
+ */
+export interface QuerySignals {
+  /** Normalized query text, or null when there was none. */
+  readonly query: string | null;
+  readonly signalsEpoch: number | null;
+  readonly querySearches: number;
+  /** Stored click score per clicked item of the query. */
+  readonly queryClicks: ReadonlyMap<string, number>;
+  /** Stored co-interaction sum per item co-interacted with the recent items. */
+  readonly coInteraction: ReadonlyMap<string, number>;
 }
 
 function text(reply: LuaReply | undefined): string {
@@ -172,6 +191,37 @@ export function decodeReadReply(reply: LuaReply): ReadReply {
   };
 }
 
+/** Decodes the read-query-signals script's reply (see src/profiles/read-script.ts). */
+export function decodeQuerySignals(query: string | null, reply: LuaReply): QuerySignals {
+  const parts = list(reply);
+  const coJson: unknown = JSON.parse(text(parts[3]) || "{}");
+  const coInteraction = new Map<string, number>();
+  if (coJson !== null && typeof coJson === "object") {
+    for (const [item, sum] of Object.entries(coJson)) {
+      const value = typeof sum === "string" ? Number(sum) : NaN;
+      if (Number.isFinite(value)) coInteraction.set(item, value);
+    }
+  }
+  return {
+    query,
+    signalsEpoch: numberOrNull(parts[0]),
+    querySearches: numberOrNull(parts[1]) ?? 0,
+    queryClicks: new Map(pairs(parts[2])),
+    coInteraction,
+  };
+}
+
+/** The raw signals of `candidateIds` from a query's signals and their stored popularity (in the same order). */
+export function candidateRawSignals(query: QuerySignals, candidateIds: readonly string[], popularity: readonly (number | null)[]): RawSignals {
+  return {
+    signalsEpoch: query.signalsEpoch,
+    popularity: [...popularity],
+    querySearches: query.querySearches,
+    queryClicks: candidateIds.map((id) => query.queryClicks.get(id) ?? null),
+    coInteraction: candidateIds.map((id) => query.coInteraction.get(id) ?? 0),
+  };
+}
+
 /** The profile as of `now`: affinity weights decayed and sorted, strongest first. */
 export function profileAt(userKey: string, stored: StoredProfile, rate: number, now: number): UserProfile {
   const decay = (entries: readonly (readonly [string, number])[]): Affinity[] =>
@@ -196,7 +246,7 @@ export function profileAt(userKey: string, stored: StoredProfile, rate: number, 
 }
 
 /** Candidate signals as of `now` from the script's raw scores. */
-export function signalsAt(query: string | null, candidateIds: readonly string[], reply: ReadReply, rate: number, now: number): BehaviourSignals {
+export function signalsAt(query: string | null, candidateIds: readonly string[], reply: RawSignals, rate: number, now: number): BehaviourSignals {
   const epoch = reply.signalsEpoch;
   const decay = (score: number | null | undefined) => (epoch === null || score === null || score === undefined ? 0 : decayedWeight(score, rate, epoch, now));
   const searches = decay(reply.querySearches);
@@ -222,6 +272,14 @@ export interface BehaviourReader {
   profile(userKey: string): Promise<UserProfile | null>;
   /** Signals of each candidate for a query, co-interactions taken against `recentItemIds`. One round trip. */
   signalsFor(query: string | null, candidateIds: readonly string[], recentItemIds?: readonly string[]): Promise<BehaviourSignals>;
+  /**
+   * Everything the signals of a candidate list need but the candidates' popularity — the query's searches
+   * and clicked items, the co-interactions of `recentItemIds` — in one round trip, so it can run while the
+   * candidates are retrieved; {@link candidateSignals} then reads only popularity.
+   */
+  querySignals(query: string | null, recentItemIds: readonly string[]): Promise<QuerySignals>;
+  /** The candidates' signals from a query's signals: one `ZMSCORE` of their popularity. Equal to {@link signalsFor} with the same query and recent items. */
+  candidateSignals(query: QuerySignals, candidateIds: readonly string[]): Promise<BehaviourSignals>;
   /** Profile and signals in one round trip, co-interactions taken against the profile's recent items. */
   profileAndSignals(
     userKey: string | null,

@@ -1,8 +1,32 @@
 import { LuaScript } from "../redis";
 
 /**
+ * Lua: `coSums(P, items)` → {item → Σ score}: every distinct item's co-interaction set (`s:co:<item>`,
+ * its top `coItemsPerItem` partners) added up. A candidate's co-interaction with a user's recent items is
+ * its entry here (0 when absent). Pairs are bumped on both sides, so this equals the sum of the recent
+ * items' scores in the candidate's own set except where a set's top-K trim dropped one side. One
+ * `ZRANGE` per recent item (not one `ZMSCORE` per candidate), so it can be read before the candidates
+ * are known.
+ */
+const CO_SUMS_LUA = `
+local function coSums(P, items)
+  local sums, seen = {}, {}
+  for _, j in ipairs(items) do
+    if not seen[j] then
+      seen[j] = true
+      local flat = redis.call('ZRANGE', P .. 's:co:' .. j, 0, -1, 'WITHSCORES')
+      for k = 1, #flat, 2 do sums[flat[k]] = (sums[flat[k]] or 0) + tonumber(flat[k + 1]) end
+    end
+  end
+  return sums
+end
+`;
+
+/**
  * Reads a profile and the signals of a candidate list in a single EVALSHA (one round trip). The
  * co-interactions use the profile's own recent items, which is why this is a script and not a pipeline.
+ * A candidate's co-interaction is {@link CO_SUMS_LUA}'s: the sum, over the distinct recent items, of its
+ * score in each recent item's co-interaction set.
  *
  * ARGV[1] header JSON {p, u, cv, q, cand, rec}: prefix, user key ("" for none), the cached profile's
  * token `created:version` ("" for none), query key ("" for none), candidate ids, and recent item ids
@@ -13,6 +37,7 @@ import { LuaScript } from "../redis";
  * the profile fields are empty) or `full`. Scores are the stored (epoch-scaled) values as strings.
  */
 const READ_LUA = `
+${CO_SUMS_LUA}
 local H = cjson.decode(ARGV[1])
 local P = H.p
 local status, token, meta, recent, ai, ac, ab, ap, vector = 'none', '', {}, {}, {}, {}, {}, {}, false
@@ -50,18 +75,8 @@ if n > 0 then
     searches = redis.call('ZSCORE', P .. 's:qs', H.q)
     clicks = redis.call('ZMSCORE', P .. 's:qc:' .. H.q, unpack(H.cand))
   end
-  local distinct, seen = {}, {}
-  for _, j in ipairs(history) do
-    if not seen[j] then seen[j] = true; distinct[#distinct + 1] = j end
-  end
-  for i = 1, n do
-    local sum = 0
-    if #distinct > 0 then
-      local scores = redis.call('ZMSCORE', P .. 's:co:' .. H.cand[i], unpack(distinct))
-      for _, s in ipairs(scores) do if s then sum = sum + tonumber(s) end end
-    end
-    co[i] = string.format('%.17g', sum)
-  end
+  local sums = coSums(P, history)
+  for i = 1, n do co[i] = string.format('%.17g', sums[H.cand[i]] or 0) end
 end
 return { status, token, meta, recent, ai, ac, ab, ap, vector, epoch, popularity, searches, clicks, co }
 `;
@@ -74,5 +89,36 @@ export interface ReadHeader {
   cv: string;
   q: string;
   cand: readonly string[];
+  rec: readonly string[];
+}
+
+/**
+ * What the signals of any candidate list for one query and one set of recent items need, read before
+ * the candidates are known (while OpenSearch retrieves them), in one EVALSHA: the signals epoch, the
+ * query's searches, its clicked items (`s:qc:<query>`, at most `clickedItemsPerQuery`) and the
+ * co-interaction sums of the recent items ({@link CO_SUMS_LUA}). Only popularity is left to read per candidate.
+ *
+ * ARGV[1] header JSON {p, q, rec}: prefix, query key ("" for none), recent item ids.
+ * Reply: {signalsEpoch, querySearches, queryClicks (flat member, score…), coSums (a JSON object item → "%.17g")}.
+ */
+const QUERY_SIGNALS_LUA = `
+${CO_SUMS_LUA}
+local H = cjson.decode(ARGV[1])
+local P = H.p
+local searches, clicks = false, {}
+if H.q ~= '' then
+  searches = redis.call('ZSCORE', P .. 's:qs', H.q)
+  clicks = redis.call('ZRANGE', P .. 's:qc:' .. H.q, 0, -1, 'WITHSCORES')
+end
+local co = {}
+for item, sum in pairs(coSums(P, H.rec)) do co[item] = string.format('%.17g', sum) end
+return { redis.call('GET', P .. 's:t0'), searches, clicks, cjson.encode(co) }
+`;
+
+export const READ_QUERY_SIGNALS_SCRIPT = new LuaScript("read-query-signals", QUERY_SIGNALS_LUA);
+
+export interface QuerySignalsHeader {
+  p: string;
+  q: string;
   rec: readonly string[];
 }

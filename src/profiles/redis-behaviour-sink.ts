@@ -7,16 +7,19 @@ import { APPLY_EVENTS_SCRIPT, float32Bytes, type ScriptEvent, type ScriptHeader 
 import { EVENT_WEIGHTS, resolveBehaviourOptions, type BehaviourOptions, type ResolvedBehaviourOptions } from "./behaviour-options";
 import {
   TYPE_CODES,
+  candidateRawSignals,
+  decodeQuerySignals,
   decodeReadReply,
   profileAt,
   signalsAt,
   type BehaviourReader,
   type BehaviourSignals,
+  type QuerySignals,
   type StoredProfile,
   type UserProfile,
 } from "./behaviour-reads";
 import { ItemFactsSource, type ItemFacts } from "./item-facts";
-import { READ_BEHAVIOUR_SCRIPT, type ReadHeader } from "./read-script";
+import { READ_BEHAVIOUR_SCRIPT, READ_QUERY_SIGNALS_SCRIPT, type QuerySignalsHeader, type ReadHeader } from "./read-script";
 import { queryKey, userKeyBase, userKeys } from "./redis-keys";
 import { decayRate } from "./time-decay";
 import { normalizeText } from "../model/text-normalize";
@@ -216,6 +219,35 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
    */
   async signalsFor(query: string | null, candidateIds: readonly string[], recentItemIds: readonly string[] = []): Promise<BehaviourSignals> {
     return (await this.#read(null, query, candidateIds, recentItemIds)).signals;
+  }
+
+  /** The query's searches and clicked items and the co-interactions of `recentItemIds`, before the candidates are known. One round trip. */
+  async querySignals(query: string | null, recentItemIds: readonly string[]): Promise<QuerySignals> {
+    if (recentItemIds.length > MAX_CANDIDATES) throw new RangeError(`at most ${MAX_CANDIDATES} recent items per read, got ${recentItemIds.length}`);
+    const started = performance.now();
+    const header: QuerySignalsHeader = { p: this.options.keyPrefix, q: queryKey(query) ?? "", rec: recentItemIds };
+    const reply = await READ_QUERY_SIGNALS_SCRIPT.run(this.#redis, [], [JSON.stringify(header)]);
+    const normalized = query === null ? null : normalizeText(query) || null;
+    this.#onRead?.((performance.now() - started) / 1000);
+    return decodeQuerySignals(normalized, reply);
+  }
+
+  /** The candidates' signals from {@link querySignals}: one `ZMSCORE` of their popularity. */
+  async candidateSignals(query: QuerySignals, candidateIds: readonly string[]): Promise<BehaviourSignals> {
+    if (candidateIds.length > MAX_CANDIDATES) throw new RangeError(`at most ${MAX_CANDIDATES} candidates per read, got ${candidateIds.length}`);
+    const started = performance.now();
+    let popularity: (number | null)[] = [];
+    if (candidateIds.length > 0) {
+      await readyRedis(this.#redis);
+      try {
+        popularity = (await this.#redis.zmscore(`${this.options.keyPrefix}s:pop`, ...candidateIds)).map((x) => (x === null ? null : Number(x)));
+      } catch (err) {
+        throw asRedisError(err, "candidate popularity");
+      }
+    }
+    const signals = signalsAt(query.query, candidateIds, candidateRawSignals(query, candidateIds, popularity), this.#signalsRate, this.#clock());
+    this.#onRead?.((performance.now() - started) / 1000);
+    return signals;
   }
 
   /**

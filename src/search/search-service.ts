@@ -101,6 +101,7 @@ export class SearchService {
 
   async #run(pipeline: SearchPipeline, context: SearchContext): Promise<{ retrieval: Retrieval; reranked: Reranked | null; hits: SearchHit[] }> {
     const { diagnostics } = context;
+    pipeline.rerank?.prepare?.(context);
     const retrieval = await diagnostics.time(pipeline.retrieve.name, () => pipeline.retrieve.retrieve(context, candidateNeedsOf(pipeline)));
     const rerank = pipeline.rerank;
     const reranked = rerank ? await diagnostics.time(rerank.name, () => rerank.rerank(context, retrieval.candidates)) : null;

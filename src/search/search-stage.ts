@@ -46,6 +46,8 @@ export interface RerankStage {
   readonly name: string;
   /** Candidate fields and embeddings this stage reads; retrieval fetches them. */
   readonly needs: CandidateNeeds;
+  /** Called when the search starts, before retrieval: starts work that does not need the candidates (e.g. Redis reads) so it overlaps retrieval. Must not throw. */
+  prepare?(context: SearchContext): void;
   rerank(context: SearchContext, candidates: readonly Candidate[]): Promise<Reranked>;
 }
 

@@ -245,6 +245,58 @@ describe("RedisBehaviourSink (real Redis and OpenSearch)", function () {
     assert.equal(both.profile?.recent.length, 4);
   });
 
+  it("reads a query's signals before the candidates are known, then only their popularity: the same signals as the one-shot read", async () => {
+    const store = sink({ coInteractionWindowHours: 24 });
+    const u = userKeyOf("mona@example.com");
+    const w = userKeyOf("ned@example.com");
+    await store.apply([
+      ev(u, "search", undefined, T, { query: "cordless drill", sessionKey: "s1" }),
+      ev(u, "click", "i1", T + MINUTE, { sessionKey: "s1" }),
+      ev(u, "view", "i2", T + 2 * MINUTE),
+      ev(u, "purchase", "i3", T + 3 * MINUTE),
+      ev(w, "search", undefined, T, { query: "Cordless  drill" }),
+      ev(w, "click", "i2", T + MINUTE, { query: "cordless drill" }),
+      ev(w, "view", "i1", T + 2 * MINUTE),
+    ]);
+    const candidates = ["i3", "i1", "nope", "i2"];
+    for (const recent of [[], ["i1"], ["i2", "i3", "i2"]]) {
+      const prepared = await store.querySignals("CORDLESS drill", recent);
+      assert.equal(prepared.query, "cordless drill");
+      const split = await store.candidateSignals(prepared, candidates);
+      const oneShot = await store.signalsFor("cordless drill", candidates, recent);
+      assert.deepEqual(split, oneShot, `recent ${recent.join(",")}`);
+    }
+    const prepared = await store.querySignals("cordless drill", ["i1"]);
+    const signals = await store.candidateSignals(prepared, candidates);
+    const by = new Map(signals.candidates.map((c) => [c.itemId, c]));
+    const near = (x: number, y: number, what: string) => assert.ok(Math.abs(x - y) < 1e-3 * Math.max(1, y), `${what}: ${x} vs ${y}`);
+    near(by.get("i1")!.queryClicks, 1, "one session-attributed click");
+    near(by.get("i2")!.coInteraction, 2, "i2–i1 by both users");
+    near(by.get("i3")!.coInteraction, 1, "i3–i1 by mona");
+    near(by.get("i3")!.popularity, 8, "one purchase");
+    assert.equal(by.get("nope")!.popularity + by.get("nope")!.queryClicks + by.get("nope")!.coInteraction, 0);
+    const empty = await store.candidateSignals(prepared, []);
+    assert.deepEqual(empty.candidates, []);
+  });
+
+  it("counts a candidate's co-interactions in the recent items' co-interaction sets (top K of each recent item)", async () => {
+    // i1 is co-interacted with i2, i3 and i4; with coItemsPerItem 2 its own set keeps two of them, while each partner's set keeps i1.
+    const store = sink({ coInteractionWindowHours: 24, caps: { coItemsPerItem: 2, coPairsPerEvent: 10 } });
+    const users = ["o1", "o2", "o3"].map((name) => userKeyOf(`${name}@example.com`));
+    await store.apply([
+      ev(users[0]!, "view", "i1", T), ev(users[0]!, "view", "i2", T + MINUTE),
+      ev(users[1]!, "view", "i1", T), ev(users[1]!, "view", "i3", T + MINUTE),
+      ev(users[2]!, "view", "i1", T), ev(users[2]!, "view", "i4", T + MINUTE),
+      ev(users[2]!, "view", "i1", T + 2 * MINUTE), ev(users[1]!, "view", "i3", T + 3 * MINUTE),
+    ]);
+    const kept = await Promise.all(["i2", "i3", "i4"].map((id) => redis.zscore(`${prefix}s:co:i1`, id)));
+    const dropped = ["i2", "i3", "i4"].filter((_, i) => kept[i] === null);
+    assert.equal(dropped.length, 1, "i1's own set is trimmed to two partners");
+    assert.notEqual(await redis.zscore(`${prefix}s:co:${dropped[0]!}`, "i1"), null, "the dropped partner's own set keeps i1");
+    const signals = await store.signalsFor(null, ["i1"], [dropped[0]!]);
+    assert.ok(signals.candidates[0]!.coInteraction > 0, "so i1 counts as co-interacted with it");
+  });
+
   it("caps every set to its top K", async () => {
     const store = sink({ caps: { coItemsPerItem: 2, popularItems: 3, clickedItemsPerQuery: 2, itemAffinities: 2, coPairsPerEvent: 10 } });
     const u = userKeyOf("kate@example.com");
@@ -288,6 +340,12 @@ describe("RedisBehaviourSink (real Redis and OpenSearch)", function () {
       sent.length = 0;
       await store.signalsFor("hammer", ["i1", "i2"], ["i3"]);
       assert.deepEqual(sent, ["evalsha"]);
+      sent.length = 0;
+      const prepared = await store.querySignals("hammer", ["i3"]);
+      assert.deepEqual(sent, ["evalsha"], "the query's signals: one script call");
+      sent.length = 0;
+      await store.candidateSignals(prepared, ["i1", "i2"]);
+      assert.deepEqual(sent, ["zmscore"], "then one ZMSCORE of the candidates' popularity");
       sent.length = 0;
       const batch = ["i1", "i2", "i3", "i4"].flatMap((id, i) => [ev(u, "view", id, T + i), ev(userKeyOf(`u${i}@example.com`), "click", id, T + i)]);
       await store.apply(batch);

@@ -41,6 +41,11 @@ export class AttentionRerankStage implements RerankStage {
     this.#pageReserveMs = options.pageReserveMs ?? 100;
   }
 
+  /** Starts the Redis reads that do not need the candidates, so they overlap retrieval. */
+  prepare(context: SearchContext): void {
+    if (this.#options.reranker()) this.#options.builder.prepare(context, isPersonal(context));
+  }
+
   async rerank(context: SearchContext, candidates: readonly Candidate[]): Promise<Reranked> {
     const { diagnostics } = context;
     const reranker = this.#options.reranker();
@@ -52,8 +57,7 @@ export class AttentionRerankStage implements RerankStage {
     const info = { model: reranker.name, version: reranker.version, backend: reranker.inference === "js" ? "js" : (this.#options.backend?.() ?? "tfjs") };
     if (candidates.length === 0) return { ranked: [], info };
 
-    const personal = context.request.pipeline === "personal" && context.userKey !== null;
-    const inputs = await this.#options.builder.build(context, candidates, { personal });
+    const inputs = await this.#options.builder.build(context, candidates, { personal: isPersonal(context) });
     for (const d of inputs.degradations) diagnostics.degrade(this.name, d.reason, d.message);
     const list = modelList(reranker, inputs, candidates);
     const explain = context.request.explain;
@@ -77,6 +81,11 @@ export class AttentionRerankStage implements RerankStage {
       return { ranked: retrievalOrder(), info };
     }
   }
+}
+
+/** `personal` with a user: the model attends over the user's profile. */
+function isPersonal(context: SearchContext): boolean {
+  return context.request.pipeline === "personal" && context.userKey !== null;
 }
 
 /** The model's list: features in its schema's order, vectors only where they fit its dimension. */

@@ -73,6 +73,7 @@ export class CandidateLists {
       explain: false,
     };
     const context = newSearchContext(search, this.#options.deadlineMs ?? 10_000, this.#options.pseudonymizer);
+    pipeline.rerank?.prepare?.(context);
     const retrieval = await pipeline.retrieve.retrieve(context, mergeCandidateNeeds(candidateNeedsOf(pipeline), RERANK_CANDIDATE_NEEDS));
     const asOf = request.as_of === undefined ? undefined : typeof request.as_of === "number" ? request.as_of : Date.parse(request.as_of);
     const inputs = await this.#options.builder.build(context, retrieval.candidates, {

@@ -1,4 +1,4 @@
-import { type BehaviourReader, type UserProfile } from "../../profiles";
+import { type UserProfile } from "../../profiles";
 import { bm25Query, filterClauses } from "../bm25-query";
 import { type CandidateNeeds } from "../candidate";
 import { fuseCandidates, normalizedScores } from "../fusion";
@@ -8,25 +8,21 @@ import { type QueryEmbedder } from "../query-embedder";
 import { candidateOf, MissingDocIdError, retrievalFields, retrieverHits, successful, totalOf, type RetrieverHit } from "../retriever-hits";
 import { type SearchContext } from "../search-context";
 import { type Retrieval, type RetrieveStage } from "../search-stage";
-import { type ProfileHandoff } from "./profile-handoff";
-import { withTimeout } from "./with-timeout";
+import { type BehaviourPrefetch } from "./behaviour-prefetch";
 
 export interface PersonalRetrieveStageOptions extends HybridRetrieveStageOptions {
   /** What `personal` falls back to (no user, no usable interest vector): the rerank pipeline's hybrid retrieval. */
   fallback: RetrieveStage;
-  behaviour: BehaviourReader;
-  /** Hands the profile read here to the re-rank stage of the same search. */
-  handoff: ProfileHandoff;
+  /** The search's profile read (started here unless the re-rank stage started it), shared with the re-rank stage. */
+  prefetch: BehaviourPrefetch;
   /** Weight of the interest-vector kNN in the fusion (minmax: of its normalized score; rrf: of its reciprocal rank). */
   personalWeight: number;
-  /** Cap of the profile read. @defaultValue 250 */
-  profileTimeoutMs?: number;
 }
 
 /**
  * `personal` retrieval: BM25, kNN on the query vector and kNN on the user's interest vector (with the
  * query's filters) in ONE `_msearch`, fused — so items the query words miss can enter the candidates.
- * The profile is read (for the interest vector) while the query is embedded.
+ * The profile is read (for the interest vector) while the query is embedded; the re-rank stage reuses it.
  * The interest vector is used only when it was made by the serving embedding model. Without a user,
  * a profile or a usable vector, or when the profile cannot be read: the rerank pipeline's retrieval.
  */
@@ -45,20 +41,17 @@ export class PersonalRetrieveStage implements RetrieveStage {
     const embedder = o.queryEmbedder();
     if (context.userKey === null || !embedder || o.personalWeight === 0) return o.fallback.retrieve(context, needs);
     // The profile (for the interest vector) and the query vector are read at the same time.
-    const userKey = context.userKey;
-    const profileRead = context.diagnostics.time(`${this.name}/profile`, () =>
-      withTimeout(o.behaviour.profile(userKey), context.deadline.callTimeoutMs(o.profileTimeoutMs ?? 250), "the profile read"),
-    );
+    const { profile: started } = o.prefetch.start(context, true);
+    const profileRead = context.diagnostics.time(`${this.name}/profile`, () => started ?? Promise.resolve(null));
     const vectorRead = o.queryVectors.vectorFor(embedder, context.request.q);
     vectorRead.catch(() => undefined);
     let profile: UserProfile | null;
     try {
       profile = await profileRead;
     } catch {
-      // The re-rank stage reads again and reports Redis trouble; retrieval goes on without the profile.
+      // The re-rank stage reports Redis trouble; retrieval goes on without the profile.
       return o.fallback.retrieve(context, needs);
     }
-    o.handoff.set(context, profile);
     const interest = profile?.interest;
     if (!interest || interest.modelVersion !== embedder.version) return o.fallback.retrieve(context, needs);
 

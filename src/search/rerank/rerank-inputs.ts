@@ -5,7 +5,7 @@ import { UserAffinities } from "./behaviour-features";
 import { candidateFeatures } from "./candidate-features";
 import { FEATURE_NAMES } from "./feature-list";
 import { type HistoryEmbeddings } from "./history-embeddings";
-import { type ProfileHandoff } from "./profile-handoff";
+import { recentItemIds, type BehaviourPrefetch, type PrefetchedBehaviour } from "./behaviour-prefetch";
 import { historyOf, type HistoryEntry, type HistoryOptions } from "./rerank-history";
 import { PreparedQuery } from "./text-match";
 import { withTimeout } from "./with-timeout";
@@ -18,13 +18,13 @@ export interface RerankInputsBuilderOptions {
   historyEmbeddings: HistoryEmbeddings;
   /** The serving embedder's version (history vectors must be of it), or null without one. */
   embedderVersion: () => string | null;
-  /** Profiles personal retrieval already read in the same search. */
-  handoff: ProfileHandoff;
+  /** The search's Redis reads started before retrieval (the profile, the query's signals); shared with personal retrieval. */
+  prefetch: BehaviourPrefetch;
   /** History items kept at most (newest first). @defaultValue 50 */
   historyLimit?: number;
   /** Half-life of a history item's recency weight. @defaultValue 30 */
   historyHalfLifeDays?: number;
-  /** Cap of the Redis read (within what is left of the deadline). @defaultValue 250 */
+  /** Cap of the candidates' Redis read (within what is left of the deadline). @defaultValue 250 */
   behaviourTimeoutMs?: number;
   /** Cap of the history vectors' `_mget` (within what is left of the deadline). @defaultValue 250 */
   historyTimeoutMs?: number;
@@ -45,6 +45,12 @@ export interface HistoryInput {
   readonly embedding: Float32Array | null;
 }
 
+/** The history items' vectors by id, and why they could not be read (null when they could). */
+interface HistoryVectors {
+  readonly vectors: Map<string, Float32Array | null>;
+  readonly error: string | null;
+}
+
 /** Why the inputs are less than asked for (the search still answers). */
 export interface InputsDegradation {
   readonly reason: "behaviour_unavailable" | "history_unavailable";
@@ -63,8 +69,9 @@ export interface RerankInputs {
 }
 
 /**
- * Builds the model's inputs for one search's candidates: profile and signals (one Redis round trip),
- * the history items' vectors (one `_mget`, cached), the feature rows. Redis or OpenSearch trouble
+ * Builds the model's inputs for one search's candidates: the profile and the query's signals (read
+ * while retrieval ran, {@link BehaviourPrefetch}), then the candidates' popularity (one Redis read) while
+ * the history items' vectors are read (one `_mget`, cached), and the feature rows. Redis or OpenSearch trouble
  * never fails it: the inputs get zero signals / an empty history and say why.
  */
 export class RerankInputsBuilder {
@@ -84,19 +91,35 @@ export class RerankInputsBuilder {
     if (!(this.#halfLife > 0)) throw new RangeError(`historyHalfLifeDays must be positive, got ${this.#halfLife}`);
   }
 
+  /** Starts the search's Redis reads that do not need the candidates (see {@link BehaviourPrefetch}); build() starts them itself when nobody did. */
+  prepare(context: SearchContext, personal: boolean): void {
+    this.#options.prefetch.start(context, personal);
+  }
+
   async build(context: SearchContext, candidates: readonly Candidate[], options: BuildOptions): Promise<RerankInputs> {
     const { diagnostics } = context;
     const degradations: InputsDegradation[] = [];
     const trim: HistoryOptions = { limit: this.#historyLimit, halfLifeDays: this.#halfLife, ...(options.asOf !== undefined ? { asOf: options.asOf } : {}), ...(options.excludeItems ? { excludeItems: options.excludeItems } : {}) };
-    // A profile personal retrieval already read: its history's vectors are read while the signals are.
-    const known = options.personal && context.userKey !== null ? this.#options.handoff.get(context) : undefined;
-    const knownEntries = known ? historyOf(known, trim) : [];
-    const early = known ? diagnostics.time(`${SPAN}/history`, () => this.#historyVectors(context, knownEntries)) : null;
-    const { profile, signals } = await diagnostics.time(`${SPAN}/behaviour`, () => this.#readBehaviour(context, candidates, options, trim, degradations));
-    // Unless the behaviour read failed (no profile, so no history), the early read is of the same profile: its entries and vectors stand.
-    const sameProfile = early !== null && profile === known;
-    const entries = sameProfile ? knownEntries : historyOf(profile, trim);
-    const { vectors, error } = sameProfile ? await early : await diagnostics.time(`${SPAN}/history`, () => this.#historyVectors(context, entries));
+    const prefetched = this.#options.prefetch.start(context, options.personal);
+    const personal = options.personal && context.userKey !== null;
+    let profile: UserProfile | null = null;
+    let signals: BehaviourSignals | null = null;
+    let entries: HistoryEntry[] = [];
+    let vectorsRead: Promise<HistoryVectors> | null = null;
+    try {
+      profile = personal && prefetched.profile ? await prefetched.profile : null;
+      entries = historyOf(profile, trim);
+      // The history's vectors (OpenSearch) are read while the candidates' signals are (Redis).
+      vectorsRead = diagnostics.time(`${SPAN}/history`, () => this.#historyVectors(context, entries));
+      signals = await diagnostics.time(`${SPAN}/behaviour`, () => this.#signals(context, candidates, options, prefetched, profile));
+    } catch (err) {
+      degradations.push({
+        reason: "behaviour_unavailable",
+        message: `profile and behaviour signals could not be read (${describe(err)}); re-ranked without them${personal ? " (non-personal)" : ""}`,
+      });
+      [profile, signals, entries] = [null, null, []];
+    }
+    const { vectors, error } = entries.length > 0 && vectorsRead ? await vectorsRead : { vectors: new Map<string, Float32Array | null>(), error: null };
     if (error !== null) degradations.push({ reason: "history_unavailable", message: `the history items' vectors could not be read (${error}); re-ranked without the history` });
     const history = entries.map((e) => ({ itemId: e.itemId, weight: e.weight, embedding: vectors.get(e.itemId) ?? null }));
     const rows = diagnostics.timeSync(`${SPAN}/features`, () =>
@@ -112,7 +135,7 @@ export class RerankInputsBuilder {
   }
 
   /** The history items' vectors of the serving embedder's version (none without one), and why they could not be read. Never rejects. */
-  async #historyVectors(context: SearchContext, entries: readonly HistoryEntry[]): Promise<{ vectors: Map<string, Float32Array | null>; error: string | null }> {
+  async #historyVectors(context: SearchContext, entries: readonly HistoryEntry[]): Promise<HistoryVectors> {
     const version = this.#options.embedderVersion();
     if (entries.length === 0 || version === null) return { vectors: new Map(), error: null };
     try {
@@ -123,35 +146,20 @@ export class RerankInputsBuilder {
     }
   }
 
-  async #readBehaviour(
-    context: SearchContext,
-    candidates: readonly Candidate[],
-    options: BuildOptions,
-    trim: HistoryOptions,
-    degradations: InputsDegradation[],
-  ): Promise<{ profile: UserProfile | null; signals: BehaviourSignals | null }> {
+  /**
+   * The candidates' signals: the prefetched query signals and one read of their popularity. A trimmed
+   * history (`asOf`, `excludeItems`: training lists) counts co-interactions against the trimmed recent
+   * items instead, in one read of its own.
+   */
+  async #signals(context: SearchContext, candidates: readonly Candidate[], options: BuildOptions, prefetched: PrefetchedBehaviour, profile: UserProfile | null): Promise<BehaviourSignals> {
     const behaviour = this.#options.behaviour;
-    const q = context.request.q;
     const ids = candidates.map((c) => c.id);
-    const userKey = options.personal ? context.userKey : null;
     const timeoutMs = context.deadline.callTimeoutMs(this.#behaviourTimeoutMs);
-    const trimmed = options.asOf !== undefined || (options.excludeItems?.size ?? 0) > 0;
-    const handedOff = this.#options.handoff.get(context);
-    let profile: UserProfile | null = null;
-    try {
-      if (userKey === null) return { profile: null, signals: await withTimeout(behaviour.signalsFor(q, ids), timeoutMs, "the behaviour read") };
-      if (handedOff === undefined && !trimmed) return await withTimeout(behaviour.profileAndSignals(userKey, q, ids), timeoutMs, "the profile and signals read");
-      profile = handedOff !== undefined ? handedOff : await withTimeout(behaviour.profile(userKey), timeoutMs, "the profile read");
-      const recent = historyOf(profile, { ...trim, limit: Number.MAX_SAFE_INTEGER });
-      const signals = await withTimeout(behaviour.signalsFor(q, ids, recent.map((e) => e.itemId)), context.deadline.callTimeoutMs(this.#behaviourTimeoutMs), "the signals read");
-      return { profile, signals };
-    } catch (err) {
-      degradations.push({
-        reason: "behaviour_unavailable",
-        message: `profile and behaviour signals could not be read (${describe(err)}); re-ranked without them${userKey !== null ? " (non-personal)" : ""}`,
-      });
-      return { profile: null, signals: null };
+    if (options.asOf === undefined && (options.excludeItems?.size ?? 0) === 0) {
+      return withTimeout(behaviour.candidateSignals(await prefetched.query, ids), timeoutMs, "the signals read");
     }
+    const recent = recentItemIds(profile, { ...(options.asOf !== undefined ? { asOf: options.asOf } : {}), ...(options.excludeItems ? { excludeItems: options.excludeItems } : {}) });
+    return withTimeout(behaviour.signalsFor(context.request.q, ids, recent), timeoutMs, "the signals read");
   }
 }
 
