@@ -111,6 +111,8 @@ export async function fitBehaviour(path: string, options: BehaviourFitOptions): 
   const sessionsPerUser = new Map<string, number>();
   const searchesPerSession = new Map<string, number>();
   const clicks: { query: string; item: string }[] = [];
+  // Each user's distinct clicked items (≥ 2), for the taste concentration fit: per-user data, so non-private fits only.
+  const userClicks: string[][] = [];
   let clipped = 0;
   let start = Infinity;
   let end = -Infinity;
@@ -146,6 +148,7 @@ export async function fitBehaviour(path: string, options: BehaviourFitOptions): 
       }
     }
     for (const pair of pairs) increment(queryItems, pair);
+    if (epsilon === Infinity && clickedBefore.size >= 2) userClicks.push([...clickedBefore]);
     increment(sessionsPerUser, String(Math.min(sessions.size, cap)));
     for (const searches of sessions.values()) increment(searchesPerSession, String(Math.min(Math.max(searches, 1), cap)));
   }
@@ -229,6 +232,7 @@ export async function fitBehaviour(path: string, options: BehaviourFitOptions): 
     searchesPerSession: histogram(releasedSearches, cap),
     funnel: { cartPerClick: ratio(outcome("add_to_cart"), outcome("click")), purchasePerCart: ratio(outcome("purchase"), outcome("add_to_cart")), repeatShare: ratio(outcome("repeat"), outcome("click")) },
     theta,
+    ...(epsilon === Infinity ? { userClicks } : {}),
     ...(options.results ? { clickRanks: Array.from({ length: depth }, (_, r) => releasedRanks.get(String(r)) ?? 0) } : {}),
     window: { start: Math.floor(start / 86_400_000) * 86_400_000, end },
     fit,

@@ -47,6 +47,8 @@ export interface BehaviourModel {
   theta: number[];
   /** Real clicks per 0-based rank of the replayed lists (noised with ε), when the fit replayed the log: what `calibrated` examination matches. */
   clickRanks?: number[];
+  /** Each real user's distinct clicked items (users with ≥ 2), clipped like every table: fits the taste concentration κ. Non-private fits only (per-user data). */
+  userClicks?: string[][];
   /** Timestamps are drawn in [start, end] (epoch ms). */
   window: { start: number; end: number };
   fit: FitReport | null;

@@ -23,3 +23,6 @@ export { catalogVariants } from "./catalog-variants";
 export type { VariantOptions } from "./catalog-variants";
 export { rewriteUnits, rewriteSynonym, rewriteWordOrder, replaceWord } from "./title-rewrite";
 export { loadResultsCache, saveResultsCache } from "./results-cache-file";
+export { TasteSpace, fitTasteKappa, realCoClickCosine, DEFAULT_TASTE_KAPPA, DEFAULT_TASTE_NOISE, KAPPA_GRID } from "./taste-vectors";
+export type { ItemVectors, TasteOptions } from "./taste-vectors";
+export { readItemVectors } from "./item-vectors";

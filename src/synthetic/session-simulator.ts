@@ -3,6 +3,7 @@ import { seededRandom } from "../shared/seeded-random";
 import { type BehaviourModel } from "./behaviour-model";
 import { CascadeModel, PositionBasedModel, type ClickModel, type ClickModelKind } from "./click-model";
 import { type ResultSource } from "./result-source";
+import { type TasteSpace } from "./taste-vectors";
 import { WeightedSampler, countSampler } from "./weighted-sampler";
 
 export interface SimulationOptions {
@@ -24,6 +25,12 @@ export interface SimulationOptions {
    * @defaultValue "calibrated" when the model has replayed click ranks, else "fitted"
    */
   examination?: ExaminationMode;
+  /**
+   * Taste vectors: each user's targets are drawn ∝ popularity × exp(κ · cos(taste, item)) around a taste
+   * near their anchor item's embedding, instead of by category, brand and price band. Absent (e.g.
+   * `--offline`, or products without vectors): the facet preferences.
+   */
+  taste?: TasteSpace;
 }
 
 export type ExaminationMode = "fitted" | "calibrated";
@@ -111,8 +118,9 @@ function titleQuery(title: string, random: () => number): string {
 }
 
 /**
- * The session simulator: synthetic users with latent preferences (a favourite category, brand and
- * price band, drawn from the fitted popularity), sessions and searches per the fitted histograms, a
+ * The session simulator: synthetic users with latent preferences (a taste vector near an anchor item's
+ * embedding when `taste` is given, else a favourite category, brand and price band; the anchor drawn
+ * from the fitted popularity), sessions and searches per the fitted histograms, a
  * target item per search (popularity × preferences, or an item the user clicked before), a query that
  * led real users to that item (else words of its title), the result list from `results`, and clicks
  * from the click model (α = `targetAttractiveness` for the target, `noise` for the rest) followed by
@@ -131,6 +139,7 @@ export class SessionSimulator {
   readonly #target: number;
   readonly #noise: number;
   readonly #strength: number;
+  readonly #taste: TasteSpace | undefined;
   readonly #popularity: WeightedSampler<string>;
   readonly #byCategory = new Map<string, WeightedSampler<string>>();
   readonly #items: Map<string, BehaviourModel["items"][number]>;
@@ -145,6 +154,7 @@ export class SessionSimulator {
     this.#target = options.targetAttractiveness ?? 0.9;
     this.#noise = options.noise ?? 0;
     this.#strength = options.preferenceStrength ?? 4;
+    this.#taste = options.taste && options.taste.size > 0 ? options.taste : undefined;
     if (!Number.isInteger(this.#users) || this.#users < 1) throw new RangeError(`users must be a positive integer, got ${this.#users}`);
     if (!(this.#target > 0 && this.#target <= 1)) throw new RangeError(`target attractiveness must be in (0, 1], got ${this.#target}`);
     if (!(this.#noise >= 0 && this.#noise <= 1)) throw new RangeError(`noise must be in [0, 1], got ${this.#noise}`);
@@ -182,8 +192,11 @@ export class SessionSimulator {
 
   #planUser(index: number): PlannedUser {
     const random = streamFor(this.#seed, index, "plan");
-    const anchor = this.#items.get(this.#popularity.sample(random) as string);
+    const anchorId = this.#popularity.sample(random) as string;
+    const anchor = this.#items.get(anchorId);
     const preferences: Preferences = { category: anchor?.category ?? "", brand: anchor?.brand ?? "", priceBand: anchor?.priceBand ?? "" };
+    const taste = this.#taste?.tasteFor(anchorId, random);
+    const nearTaste = taste ? this.#taste?.samplerFor(taste) : undefined;
     const { start, end } = this.#model.window;
     const searches: PlannedSearch[] = [];
     const clicked: string[] = [];
@@ -193,7 +206,7 @@ export class SessionSimulator {
       let time = sessionStart;
       const count = this.#searchesPerSession(random);
       for (let s = 0; s < count; s++) {
-        const target = random() < this.#model.funnel.repeatShare && clicked.length > 0 ? (clicked[Math.floor(random() * clicked.length)] as string) : this.#targetFor(preferences, random);
+        const target = random() < this.#model.funnel.repeatShare && clicked.length > 0 ? (clicked[Math.floor(random() * clicked.length)] as string) : (nearTaste?.sample(random) ?? this.#targetFor(preferences, random));
         clicked.push(target);
         const query = this.#queries.get(target)?.sample(random) ?? titleQuery(this.#items.get(target)?.title ?? target, random);
         searches.push({ session, query, target, time });

@@ -1,7 +1,8 @@
 import { createWriteStream } from "node:fs";
 import { Command, Option } from "commander";
 import { type SidecarClient } from "../../client";
-import { readConnectionSettings } from "../../config";
+import { loadConfig, readConnectionSettings } from "../../config";
+import { gatewayFromConfig } from "../../opensearch";
 import { loadEventsFile } from "../../events";
 import { parseFieldMap, type CatalogFormat } from "../../indexing";
 import {
@@ -14,7 +15,12 @@ import {
   saveResultsCache,
   generateSampleCatalog,
   priorBehaviour,
+  readItemVectors,
   readSimulatorCatalog,
+  TasteSpace,
+  WeightedSampler,
+  fitTasteKappa,
+  DEFAULT_TASTE_KAPPA,
   simulatorItems,
   type BehaviourModel,
   type ClickModelKind,
@@ -53,12 +59,24 @@ interface SessionsFlags {
   batchSize: number;
   resultsCache?: string;
   sidecarUrl?: string;
+  /** commander's `--no-taste`: false when given. */
+  taste: boolean;
+  tasteKappa?: number;
+  tasteNoise: number;
 }
 
 function probability(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (!(n >= 0 && n <= 1)) throw new Error(`${name} must be a number in [0, 1], got "${value}"`);
+    return n;
+  };
+}
+
+function nonNegativeNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n >= 0) || !Number.isFinite(n)) throw new Error(`${name} must be a finite number >= 0, got "${value}"`);
     return n;
   };
 }
@@ -86,6 +104,52 @@ function windowOf(flags: SessionsFlags, model: BehaviourModel): { start: number;
   const days = flags.days ?? 30;
   const start = flags.start ?? Math.floor(Date.now() / MS_PER_DAY) * MS_PER_DAY - days * MS_PER_DAY;
   return { start, end: start + days * MS_PER_DAY };
+}
+
+interface TasteSummary {
+  items: number;
+  kappa: number;
+  kappa_from: "flag" | "fit" | "default";
+  noise: number;
+  real_cocos?: number;
+  simulated_cocos?: number;
+  fit_users?: number;
+}
+
+/**
+ * Taste vectors from the products index (the served `embedding` field), κ from --taste-kappa, else fitted
+ * to the log's co-clicks (non-private fits only), else the default; null (facet preferences) with
+ * --no-taste, --offline, or an index without vectors.
+ */
+async function tasteSpace(flags: SessionsFlags, model: BehaviourModel): Promise<{ space: TasteSpace; summary: TasteSummary } | null> {
+  if (!flags.taste) return null;
+  if (flags.offline) {
+    note("--offline: no taste vectors (users prefer a category, brand and price band)");
+    return null;
+  }
+  const config = loadConfig();
+  const gateway = gatewayFromConfig(config, { timeoutMs: 30_000 });
+  let vectors: Map<string, Float32Array>;
+  try {
+    vectors = await readItemVectors(gateway, config.productsAlias);
+  } finally {
+    await gateway.close();
+  }
+  const space = new TasteSpace(vectors, model.itemWeights, { kappa: flags.tasteKappa ?? DEFAULT_TASTE_KAPPA, noise: flags.tasteNoise });
+  if (space.size === 0) {
+    note(`no product of ${config.productsAlias} has an embedding and a popularity weight: no taste vectors (facet preferences)`);
+    return null;
+  }
+  const summary: TasteSummary = { items: space.size, kappa: space.kappa, kappa_from: flags.tasteKappa !== undefined ? "flag" : "default", noise: space.noise };
+  if (flags.tasteKappa !== undefined || !model.userClicks) return { space, summary };
+  const anchors = new WeightedSampler([...model.itemWeights].filter(([, w]) => w > 0).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  const fitted = fitTasteKappa(space, model.userClicks, anchors, { seed: flags.seed });
+  if (!fitted) return { space, summary };
+  const round = (x: number): number => Math.round(x * 10_000) / 10_000;
+  return {
+    space: new TasteSpace(vectors, model.itemWeights, { kappa: fitted.kappa, noise: flags.tasteNoise }),
+    summary: { ...summary, kappa: fitted.kappa, kappa_from: "fit", real_cocos: round(fitted.realCosine), simulated_cocos: round(fitted.simulatedCosine), fit_users: fitted.users },
+  };
 }
 
 async function writeLines(path: string, lines: AsyncIterable<string>): Promise<void> {
@@ -129,6 +193,7 @@ async function sessionsAction(flags: SessionsFlags): Promise<void> {
     : priorBehaviour(items, { depth: flags.depth });
   if (flags.epsilon !== undefined && !flags.fit) note("--epsilon has no effect without --fit: priors use no real data");
   model.window = windowOf(flags, model);
+  const taste = await tasteSpace(flags, model);
   const fitted = performance.now();
   if (model.fit) note(`fitted: ${JSON.stringify(model.fit)}; theta ${model.theta.map((t) => t.toFixed(3)).join(" ")}`);
 
@@ -138,6 +203,7 @@ async function sessionsAction(flags: SessionsFlags): Promise<void> {
     clickModel: flags.clickModel,
     targetAttractiveness: flags.attractiveness,
     noise: flags.noise,
+    ...(taste ? { taste: taste.space } : {}),
     ...(flags.examination ? { examination: flags.examination } : {}),
   });
   let events = 0;
@@ -170,6 +236,7 @@ async function sessionsAction(flags: SessionsFlags): Promise<void> {
     click_model: flags.clickModel,
     theta: simulator.clickModel.kind === "pbm" ? Array.from({ length: model.theta.length }, (_, r) => Math.round(simulator.clickModel.examination(r) * 1000) / 1000) : null,
     epsilon: flags.fit ? (flags.epsilon ?? null) : null,
+    taste: taste ? taste.summary : null,
     out: flags.out,
     ...(sent ? { sent } : {}),
   });
@@ -200,6 +267,9 @@ export function synthesizeSessionsCommand(): Command {
     .option("--days <n>", "length of the window in days", positiveNumber("--days"))
     .option("--attractiveness <p>", "click model α of the item a user looks for", probability("--attractiveness"), 0.9)
     .option("--noise <p>", "click model α of every other result (noise clicks; 0.02 cost TSTR 0.05 MRR on Best Buy)", probability("--noise"), 0)
+    .option("--no-taste", "no taste vectors: users prefer the category, brand and price band of an anchor item (always so with --offline)")
+    .option("--taste-kappa <k>", "taste concentration κ: targets ∝ popularity × exp(κ·cos(taste, item)) (default: fitted to the log's co-clicks without --epsilon, else 8)", nonNegativeNumber("--taste-kappa"))
+    .option("--taste-noise <s>", "norm of the Gaussian noise added to the anchor item's embedding to make a user's taste", nonNegativeNumber("--taste-noise"), 0.5)
     .option("--concurrency <n>", "searches (and, with --send, event batches) in flight", positiveInt("--concurrency"), 8)
     .option("--batch-size <n>", "events per POST /v1/events with --send (at most 5000)", positiveInt("--batch-size"), 1000)
     .option("--results-cache <file>", "keep the sidecar's result lists in this JSON file and reuse them on the next run (valid while the index, models and signals are unchanged)")
