@@ -108,11 +108,15 @@ describe("relevance synthesize sessions", function () {
       const out = join(dir, "sent.ndjson");
       const result = await runRelevance(
         ["synthesize", "sessions", "--out", out, "--fit", logPath, "--catalog", catalogPath, "--users", "40", "--seed", "5", "--pipeline", "bm25", "--send", "--start", new Date(Date.now() - 2 * DAY).toISOString(), "--days", "1"],
-        { SIDECAR_URL: url, SIDECAR_API_KEY: TEST_API_KEYS.write },
+        { SIDECAR_URL: url, SIDECAR_API_KEY: TEST_API_KEYS.write, OPENSEARCH_URL: sidecar.config.opensearchUrl, PRODUCTS_ALIAS: sidecar.config.productsAlias },
       );
       assert.equal(result.code, 0, result.stderr);
       const summary = lastJsonLine(result.stdout);
       assert.equal(summary.results, "sidecar:bm25");
+      // Taste vectors when the sidecar's products have embeddings (a promoted model), else the facets, said on stderr.
+      const taste = summary.taste as { items: number; kappa_from: string } | null;
+      if (taste) assert.ok(taste.items > 0 && ["fit", "default"].includes(taste.kappa_from));
+      else assert.match(result.stderr, /no taste vectors|has an embedding/);
       assert.match(result.stderr, /"replayed":120/);
       assert.match(result.stderr, /"clickModelFit":"pbm-em"/);
       const lines = (await readFile(out, "utf8")).trimEnd().split("\n");

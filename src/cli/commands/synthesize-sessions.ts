@@ -117,9 +117,10 @@ interface TasteSummary {
 }
 
 /**
- * Taste vectors from the products index (the served `embedding` field), κ from --taste-kappa, else fitted
- * to the log's co-clicks (non-private fits only), else the default; null (facet preferences) with
- * --no-taste, --offline, or an index without vectors.
+ * Taste vectors from the products index (the served `embedding` field, OPENSEARCH_URL and PRODUCTS_ALIAS),
+ * κ from --taste-kappa, else fitted to the log's co-clicks (non-private fits only), else the default; null
+ * (facet preferences, with a note) with --no-taste, --offline, an index without vectors, or a cluster the
+ * CLI cannot read.
  */
 async function tasteSpace(flags: SessionsFlags, model: BehaviourModel): Promise<{ space: TasteSpace; summary: TasteSummary } | null> {
   if (!flags.taste) return null;
@@ -132,6 +133,10 @@ async function tasteSpace(flags: SessionsFlags, model: BehaviourModel): Promise<
   let vectors: Map<string, Float32Array>;
   try {
     vectors = await readItemVectors(gateway, config.productsAlias);
+  } catch (err) {
+    // The CLI may not reach the sidecar's cluster (only SIDECAR_URL set): said, and the facets are used.
+    note(`no taste vectors: reading the embeddings of ${config.productsAlias} failed (${(err as Error).message}); users prefer a category, brand and price band`);
+    return null;
   } finally {
     await gateway.close();
   }
