@@ -1,7 +1,7 @@
 import { type BehaviourSignals, type CandidateSignals } from "../../profiles";
-import { type Candidate, type RetrieverName } from "../candidate";
+import { type Candidate } from "../candidate";
 import { brandKey, categoryPaths, type UserAffinities, zeroSignals } from "./behaviour-features";
-import { FEATURE_INDEX, FEATURE_NAMES, type FeatureName } from "./feature-list";
+import { FEATURE_INDEX, FEATURE_NAMES } from "./feature-list";
 import { textMatch, type PreparedQuery } from "./text-match";
 
 /** Everything one list's features are computed from. */
@@ -20,59 +20,72 @@ function rr(rank: number | undefined): number {
   return rank === undefined ? 0 : 1 / rank;
 }
 
+/** A feature value as stored: non-finite values (a NaN score, an infinite log) become 0. */
+function finite(value: number): number {
+  return Number.isFinite(value) ? value : 0;
+}
+
+const F = FEATURE_INDEX;
+/** Each retriever's three columns, looked up once (not by a built name per candidate). */
+const RETRIEVER_COLUMNS = (["bm25", "knn", "personal_knn"] as const).map((name) => ({
+  name,
+  score: FEATURE_INDEX[`${name}_score`],
+  rr: FEATURE_INDEX[`${name}_rr`],
+  found: FEATURE_INDEX[`${name}_found`],
+}));
+
 /** One raw (un-normalized) row per candidate, in {@link FEATURE_NAMES} order. Linear in candidates × bounded field words. */
 export function candidateFeatures(inputs: FeatureInputs): Float64Array[] {
   const { query, candidates, signals, affinities } = inputs;
   let maxBm25 = 0;
   for (const c of candidates) maxBm25 = Math.max(maxBm25, c.retrievers.bm25?.score ?? 0);
   const searches = signals?.querySearches ?? 0;
+  const logSearches = finite(Math.log1p(Math.max(0, searches)));
   return candidates.map((candidate, i) => {
     const row = new Float64Array(FEATURE_NAMES.length);
-    const set = (name: FeatureName, value: number) => {
-      row[FEATURE_INDEX[name]] = Number.isFinite(value) ? value : 0;
-    };
-    const retriever = (name: RetrieverName) => candidate.retrievers[name];
-    for (const name of ["bm25", "knn", "personal_knn"] as const) {
-      const r = retriever(name);
-      set(`${name}_score`, r?.score ?? 0);
-      set(`${name}_rr`, rr(r?.rank));
-      set(`${name}_found`, r ? 1 : 0);
+    for (const column of RETRIEVER_COLUMNS) {
+      const r = candidate.retrievers[column.name];
+      if (!r) continue;
+      row[column.score] = finite(r.score);
+      row[column.rr] = finite(rr(r.rank));
+      row[column.found] = 1;
     }
-    set("bm25_score_rel", maxBm25 > 0 ? (retriever("bm25")?.score ?? 0) / maxBm25 : 0);
-    set("fused_score", candidate.score);
-    set("fused_rr", rr(candidate.rank));
+    row[F.bm25_score_rel] = maxBm25 > 0 ? finite((candidate.retrievers.bm25?.score ?? 0) / maxBm25) : 0;
+    row[F.fused_score] = finite(candidate.score);
+    row[F.fused_rr] = finite(rr(candidate.rank));
 
     const fields = candidate.fields;
     const text = textMatch(query, fields);
-    set("query_terms", query.tokens.length);
-    set("title_overlap", text.titleOverlap);
-    set("brand_overlap", text.brandOverlap);
-    set("category_overlap", text.categoryOverlap);
-    set("any_field_overlap", text.anyFieldOverlap);
-    set("title_exact", text.titleExact);
-    set("title_phrase", text.titlePhrase);
-    set("title_prefix", text.titlePrefix);
-    set("brand_in_query", text.brandInQuery);
+    row[F.query_terms] = query.tokens.length;
+    row[F.title_overlap] = finite(text.titleOverlap);
+    row[F.brand_overlap] = finite(text.brandOverlap);
+    row[F.category_overlap] = finite(text.categoryOverlap);
+    row[F.any_field_overlap] = finite(text.anyFieldOverlap);
+    row[F.title_exact] = finite(text.titleExact);
+    row[F.title_phrase] = finite(text.titlePhrase);
+    row[F.title_prefix] = finite(text.titlePrefix);
+    row[F.brand_in_query] = finite(text.brandInQuery);
 
     const price = fields.price;
+    const priced = typeof price === "number" && price >= 0;
     const paths = categoryPaths(fields);
-    set("title_terms", text.titleTerms);
-    set("log_price", typeof price === "number" && price >= 0 ? Math.log1p(price) : 0);
-    set("has_price", typeof price === "number" && price >= 0 ? 1 : 0);
-    set("category_depth", paths.length);
-    set("synthetic", fields.synthetic === true ? 1 : 0);
+    row[F.title_terms] = finite(text.titleTerms);
+    row[F.log_price] = priced ? finite(Math.log1p(price)) : 0;
+    row[F.has_price] = priced ? 1 : 0;
+    row[F.category_depth] = paths.length;
+    row[F.synthetic] = fields.synthetic === true ? 1 : 0;
 
     const s: CandidateSignals = signals?.candidates[i] ?? zeroSignals(candidate.id);
-    set("log_popularity", Math.log1p(Math.max(0, s.popularity)));
-    set("log_query_clicks", Math.log1p(Math.max(0, s.queryClicks)));
-    set("query_ctr", signals ? s.queryCtr : 0);
-    set("log_query_searches", Math.log1p(Math.max(0, searches)));
-    set("log_co_interaction", Math.log1p(Math.max(0, s.coInteraction)));
-    set("affinity_item", affinities.item(candidate.id));
-    set("affinity_category", affinities.category(paths));
-    set("affinity_brand", affinities.brand(brandKey(fields)));
-    set("affinity_price_band", affinities.priceBand(price));
-    set("history_items", inputs.historyItems);
+    row[F.log_popularity] = finite(Math.log1p(Math.max(0, s.popularity)));
+    row[F.log_query_clicks] = finite(Math.log1p(Math.max(0, s.queryClicks)));
+    row[F.query_ctr] = signals ? finite(s.queryCtr) : 0;
+    row[F.log_query_searches] = logSearches;
+    row[F.log_co_interaction] = finite(Math.log1p(Math.max(0, s.coInteraction)));
+    row[F.affinity_item] = finite(affinities.item(candidate.id));
+    row[F.affinity_category] = finite(affinities.category(paths));
+    row[F.affinity_brand] = finite(affinities.brand(brandKey(fields)));
+    row[F.affinity_price_band] = finite(affinities.priceBand(price));
+    row[F.history_items] = finite(inputs.historyItems);
     return row;
   });
 }
