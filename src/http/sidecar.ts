@@ -121,8 +121,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
       batcher: new RerankBatcher({ windowMs: config.rerankBatchWindowMs, maxLists: config.rerankBatchMaxLists }),
       modelTimeoutMs: config.rerankModelTimeoutMs,
     }),
-    personalRetrieve: (fallback, hybrid) =>
-      new PersonalRetrieveStage({ ...hybrid, fallback, prefetch, personalWeight: config.personalKnnWeight }),
+    personalRetrieve: (hybrid) => new PersonalRetrieveStage({ hybrid, prefetch, personalWeight: config.personalKnnWeight }),
   });
   const candidates = new CandidateLists({
     pipelines: search.pipelines,

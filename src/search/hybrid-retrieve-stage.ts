@@ -2,13 +2,13 @@ import { type SidecarConfig } from "../config";
 import { OpenSearchError, type MultiSearchItem, type OpenSearchGateway } from "../opensearch";
 import { Bm25RetrieveStage } from "./bm25-retrieve-stage";
 import { bm25Query, filterClauses } from "./bm25-query";
-import { type CandidateNeeds } from "./candidate";
+import { type CandidateNeeds, type RetrieverName } from "./candidate";
 import { type CandidateDetails } from "./candidate-details";
-import { fuseCandidates, type FusionOptions } from "./fusion";
+import { fuseCandidates, normalizedScores, type FusionOptions } from "./fusion";
 import { knnSearch } from "./knn-search";
 import { type QueryEmbedder, type QueryEmbedderProvider } from "./query-embedder";
 import { type QueryVectorCache } from "./query-vector-cache";
-import { candidateOf, MissingDocIdError, retrievalFields, retrieverHits, successful, totalOf } from "./retriever-hits";
+import { candidateOf, MissingDocIdError, retrievalFields, retrieverHits, successful, totalOf, type RetrieverHit } from "./retriever-hits";
 import { type SearchContext } from "./search-context";
 import { type SearchRequest } from "./search-request";
 import { type Retrieval, type RetrieveStage } from "./search-stage";
@@ -27,6 +27,33 @@ export interface HybridRetrieveStageOptions {
   queryEmbedder: QueryEmbedderProvider;
   /** Query vectors by model version and normalized query. */
   queryVectors: QueryVectorCache;
+}
+
+/**
+ * A third list fused into hybrid retrieval (`personal`'s kNN on the user's interest vector), searched
+ * while BM25 and kNN are: its search starts as soon as it has what it searches with, so waiting for
+ * that (the profile read) does not hold the other two back.
+ */
+export interface ExtraRetriever {
+  readonly name: Extract<RetrieverName, "personal_knn">;
+  /** minmax: weight of its normalized score; rrf: of its reciprocal rank — added to the hybrid fusion. */
+  readonly weight: number;
+  /**
+   * Its search body (ids only: `fields`, within `filter`, `depth` deep), or null when it has nothing
+   * to search with for this embedding model — then the answer is plain hybrid. Never rejects.
+   */
+  body(search: ExtraSearch): Promise<Record<string, unknown> | null>;
+  /** Why the search failed, for `rerank.degraded`. */
+  readonly failure: { reason: "personal_knn_failed"; message: string };
+}
+
+/** What an {@link ExtraRetriever}'s search is built with: the hybrid searches' model, query vector, fields, filter and depth. */
+export interface ExtraSearch {
+  readonly embedder: QueryEmbedder;
+  readonly queryVector: Float32Array;
+  readonly fields: Record<string, unknown>;
+  readonly filter: readonly Record<string, unknown>[];
+  readonly depth: number;
 }
 
 /**
@@ -49,6 +76,11 @@ export class HybridRetrieveStage implements RetrieveStage {
   }
 
   async retrieve(context: SearchContext, needs: CandidateNeeds): Promise<Retrieval> {
+    return this.retrieveWith(context, needs, null);
+  }
+
+  /** {@link retrieve}, with `extra`'s list fused in when it has one (see {@link ExtraRetriever}). */
+  async retrieveWith(context: SearchContext, needs: CandidateNeeds, extra: ExtraRetriever | null): Promise<Retrieval> {
     const { request, diagnostics } = context;
     const embedder = this.#options.queryEmbedder();
     if (!embedder) {
@@ -64,26 +96,32 @@ export class HybridRetrieveStage implements RetrieveStage {
     }
     context.queryVector = { vector, model: embedder.name, version: embedder.version };
     try {
-      return await this.#retrieveFused(context, needs, embedder, vector, false);
+      return await this.#retrieveFused(context, needs, embedder, vector, extra, false);
     } catch (err) {
-      if (err instanceof MissingDocIdError) return this.#retrieveFused(context, needs, embedder, vector, true);
+      if (err instanceof MissingDocIdError) return this.#retrieveFused(context, needs, embedder, vector, extra, true);
       throw err;
     }
   }
 
-  async #retrieveFused(context: SearchContext, needs: CandidateNeeds, embedder: QueryEmbedder, vector: Float32Array, storedIds: boolean): Promise<Retrieval> {
+  async #retrieveFused(context: SearchContext, needs: CandidateNeeds, embedder: QueryEmbedder, vector: Float32Array, extra: ExtraRetriever | null, storedIds: boolean): Promise<Retrieval> {
     const { request, deadline, diagnostics } = context;
     // requestSchema keeps from + size within the candidates.
     const depth = this.#options.hybrid.candidates;
     const fields = retrievalFields(needs, storedIds);
+    const filter = filterClauses(request.filters);
+    const index = embedder.index ?? this.#options.productsAlias;
     const searches = [
       // The answer's total: exact up to 10,000, OpenSearch's default track_total_hits.
       { query: bm25Query(request.q, request.filters), size: depth, ...fields },
-      knnSearch(vector, depth, fields, filterClauses(request.filters)),
+      knnSearch(vector, depth, fields, filter),
     ];
-    const [lexical, semantic] = await diagnostics.time(`${this.name}/search`, () =>
-      this.#options.gateway.msearch(embedder.index ?? this.#options.productsAlias, searches, { timeoutMs: deadline.callTimeoutMs(this.#options.opensearchTimeoutMs), retries: 0 }),
-    );
+    const msearch = (bodies: Record<string, unknown>[]) =>
+      this.#options.gateway.msearch(index, bodies, { timeoutMs: deadline.callTimeoutMs(this.#options.opensearchTimeoutMs), retries: 0 });
+    // The extra list's own `_msearch` runs beside the main one once its body is ready: null when it has none, an item (maybe failed) when searched.
+    const extraSearch = extra
+      ? extra.body({ embedder, queryVector: vector, fields, filter, depth }).then((body) => (body ? msearch([body]).then(([item]) => item ?? null, () => null).then((item) => ({ item })) : null))
+      : Promise.resolve(null);
+    const [[lexical, semantic], extraAnswer] = await diagnostics.time(`${this.name}/search`, () => Promise.all([msearch(searches), extraSearch]));
     const lexicalBody = successful(lexical);
     if (!lexicalBody) throw new SearchFailedError(`BM25 retrieval failed: ${describeFailure(lexical)}`);
     const semanticBody = successful(semantic);
@@ -91,12 +129,29 @@ export class HybridRetrieveStage implements RetrieveStage {
     const knn = semanticBody ? retrieverHits(semanticBody) : [];
     if (semanticBody) context.embeddings = { model: embedder.name, version: embedder.version };
     else diagnostics.degrade(this.name, "knn_failed", `kNN retrieval failed (${describeFailure(semantic)}); answered with bm25`);
-    const fused = fuseCandidates(bm25, knn, fusionOptionsFor(this.#options.hybrid, context.request));
+    const extraBody = extraAnswer ? successful(extraAnswer.item ?? undefined) : undefined;
+    // Hits first: a hit without an id throws before anything is noted, and the search is repeated asking for `_id`.
+    const extraHits = extraBody ? retrieverHits(extraBody) : [];
+    if (extra && extraAnswer && !extraBody) diagnostics.degrade(this.name, extra.failure.reason, extra.failure.message);
+    const fusion = fusionOptionsFor(this.#options.hybrid, context.request);
     const bm25ById = new Map(bm25.map((hit) => [hit.id, hit]));
     const knnById = new Map(knn.map((hit) => [hit.id, hit]));
-    const found = fused.map((f, i) => candidateOf(f.score, i + 1, { bm25: bm25ById.get(f.id), knn: knnById.get(f.id) }));
+    const retrievers: RetrieverName[] = extra && extraAnswer ? ["bm25", "knn", extra.name] : ["bm25", "knn"];
+    let order = fuseCandidates(bm25, knn, fusion).map((f) => ({ id: f.id, score: f.score }));
+    let extraById = new Map<string, RetrieverHit>();
+    if (extra && extraHits.length > 0) {
+      // The extra list's normalized score × its weight is added to the hybrid fusion; ties break as there (BM25 score, then id).
+      extraById = new Map(extraHits.map((hit) => [hit.id, hit]));
+      const scores = new Map(order.map((f) => [f.id, f.score]));
+      for (const [id, s] of normalizedScores(extraHits, fusion)) scores.set(id, (scores.get(id) ?? 0) + extra.weight * s);
+      const bm25Score = (id: string) => bm25ById.get(id)?.score ?? -1;
+      order = [...scores.entries()]
+        .map(([id, score]) => ({ id, score }))
+        .sort((a, b) => b.score - a.score || bm25Score(b.id) - bm25Score(a.id) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    }
+    const found = order.map((f, i) => candidateOf(f.score, i + 1, { bm25: bm25ById.get(f.id), knn: knnById.get(f.id), ...(extra ? { [extra.name]: extraById.get(f.id) } : {}) }));
     const candidates = await diagnostics.time(`${this.name}/details`, () => this.#options.details.fill(found, needs, deadline.callTimeoutMs(this.#options.opensearchTimeoutMs)));
-    return { candidates, total: Math.max(totalOf(lexicalBody), candidates.length), retrievers: ["bm25", "knn"] };
+    return { candidates, total: Math.max(totalOf(lexicalBody), candidates.length), retrievers };
   }
 }
 

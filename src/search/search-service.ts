@@ -30,10 +30,10 @@ export interface SearchServiceDependencies {
   pseudonymizer?: UserPseudonymizer;
   /**
    * Builds `personal`'s retrieve stage (src/search/rerank PersonalRetrieveStage) from the rerank
-   * pipeline's (`rerankCandidates` deep; its fallback) and the options it was made with.
+   * pipeline's hybrid retrieval (`rerankCandidates` deep), which it fuses a third list into.
    * @defaultValue `personal` retrieves as `rerank` does
    */
-  personalRetrieve?: (rerankRetrieve: RetrieveStage, options: HybridRetrieveStageOptions) => RetrieveStage;
+  personalRetrieve?: (rerankRetrieve: HybridRetrieveStage) => RetrieveStage;
 }
 
 /** Runs a search through its pipeline's stages — retrieve → rerank → page — and shapes the `/v1/search` answer. */
@@ -73,7 +73,7 @@ export class SearchService {
         bm25Retrieve: new Bm25RetrieveStage({ ...opensearch, details, depth: "page" }),
         hybridRetrieve: new HybridRetrieveStage(hybridOptions),
         rerankRetrieve,
-        ...(dependencies.personalRetrieve ? { personalRetrieve: dependencies.personalRetrieve(rerankRetrieve, rerankOptions) } : {}),
+        ...(dependencies.personalRetrieve ? { personalRetrieve: dependencies.personalRetrieve(rerankRetrieve) } : {}),
         rerank: dependencies.rerankStage ?? new PlaceholderRerankStage(),
         page: new SourcePageStage(opensearch),
       }),
