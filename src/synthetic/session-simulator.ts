@@ -31,6 +31,13 @@ export interface SimulationOptions {
    * `--offline`, or products without vectors): the facet preferences.
    */
   taste?: TasteSpace;
+  /**
+   * Share of searches with at least one click to reach (e.g. the log's clicks per search, ≤ 1). A search
+   * whose target is in the list but drew no click from the click model gets one on its target with
+   * probability max(0, (rate − p) / (1 − p)), p = the model's P(≥ 1 click) on that list, so P(a click) =
+   * rate where the target is shown. Absent: the click model alone.
+   */
+  clickRate?: number;
 }
 
 export type ExaminationMode = "fitted" | "calibrated";
@@ -140,6 +147,7 @@ export class SessionSimulator {
   readonly #noise: number;
   readonly #strength: number;
   readonly #taste: TasteSpace | undefined;
+  readonly #clickRate: number | undefined;
   readonly #popularity: WeightedSampler<string>;
   readonly #byCategory = new Map<string, WeightedSampler<string>>();
   readonly #items: Map<string, BehaviourModel["items"][number]>;
@@ -155,6 +163,8 @@ export class SessionSimulator {
     this.#noise = options.noise ?? 0;
     this.#strength = options.preferenceStrength ?? 4;
     this.#taste = options.taste && options.taste.size > 0 ? options.taste : undefined;
+    this.#clickRate = options.clickRate;
+    if (this.#clickRate !== undefined && !(this.#clickRate >= 0 && this.#clickRate <= 1)) throw new RangeError(`click rate must be in [0, 1], got ${this.#clickRate}`);
     if (!Number.isInteger(this.#users) || this.#users < 1) throw new RangeError(`users must be a positive integer, got ${this.#users}`);
     if (!(this.#target > 0 && this.#target <= 1)) throw new RangeError(`target attractiveness must be in (0, 1], got ${this.#target}`);
     if (!(this.#noise >= 0 && this.#noise <= 1)) throw new RangeError(`noise must be in [0, 1], got ${this.#noise}`);
@@ -256,10 +266,13 @@ export class SessionSimulator {
       const sessionId = `${userId}-s${search.session}`;
       yield event({ session_id: sessionId, type: "search", query: search.query }, search.time);
       const shown = lists.get(search.query) ?? [];
-      const clicks = this.#clickModel.sampleClicks(
-        random,
-        shown.map((id) => (id === search.target ? this.#target : this.#noise)),
-      );
+      const attractiveness = shown.map((id) => (id === search.target ? this.#target : this.#noise));
+      const clicks = this.#clickModel.sampleClicks(random, attractiveness);
+      const targetRank = shown.indexOf(search.target);
+      if (this.#clickRate !== undefined && clicks.length === 0 && targetRank >= 0) {
+        const p = 1 - attractiveness.reduce((none, a, r) => none * (1 - this.#clickModel.examination(r) * a), 1);
+        if (p < 1 && random() < Math.max(0, (this.#clickRate - p) / (1 - p))) clicks.push(targetRank);
+      }
       let time = search.time;
       for (const rank of clicks) {
         const itemId = shown[rank] as string;

@@ -63,6 +63,7 @@ interface SessionsFlags {
   taste: boolean;
   tasteKappa?: number;
   tasteNoise: number;
+  calibrateClicks?: boolean;
 }
 
 function probability(name: string): (value: string) => number {
@@ -202,6 +203,8 @@ async function sessionsAction(flags: SessionsFlags): Promise<void> {
   const fitted = performance.now();
   if (model.fit) note(`fitted: ${JSON.stringify(model.fit)}; theta ${model.theta.map((t) => t.toFixed(3)).join(" ")}`);
 
+  const clickRate = flags.calibrateClicks && model.fit && model.fit.searches > 0 ? Math.min(1, model.fit.clicks / model.fit.searches) : undefined;
+  if (flags.calibrateClicks && clickRate === undefined) note("--calibrate-clicks needs --fit (the log's clicks per search): not applied");
   const simulator = new SessionSimulator(model, {
     users: flags.users,
     seed: flags.seed,
@@ -209,6 +212,7 @@ async function sessionsAction(flags: SessionsFlags): Promise<void> {
     targetAttractiveness: flags.attractiveness,
     noise: flags.noise,
     ...(taste ? { taste: taste.space } : {}),
+    ...(clickRate !== undefined ? { clickRate } : {}),
     ...(flags.examination ? { examination: flags.examination } : {}),
   });
   let events = 0;
@@ -242,6 +246,7 @@ async function sessionsAction(flags: SessionsFlags): Promise<void> {
     theta: simulator.clickModel.kind === "pbm" ? Array.from({ length: model.theta.length }, (_, r) => Math.round(simulator.clickModel.examination(r) * 1000) / 1000) : null,
     epsilon: flags.fit ? (flags.epsilon ?? null) : null,
     taste: taste ? taste.summary : null,
+    click_rate: clickRate !== undefined ? Math.round(clickRate * 10_000) / 10_000 : null,
     out: flags.out,
     ...(sent ? { sent } : {}),
   });
@@ -272,6 +277,7 @@ export function synthesizeSessionsCommand(): Command {
     .option("--days <n>", "length of the window in days", positiveNumber("--days"))
     .option("--attractiveness <p>", "click model α of the item a user looks for", probability("--attractiveness"), 0.9)
     .option("--noise <p>", "click model α of every other result (noise clicks; 0.02 cost TSTR 0.05 MRR on Best Buy)", probability("--noise"), 0)
+    .option("--calibrate-clicks", "searches whose target is shown get a click on it often enough that the share of searches with a click is the fitted log's clicks per search (≤ 1)")
     .option("--no-taste", "no taste vectors: users prefer the category, brand and price band of an anchor item (always so with --offline)")
     .option("--taste-kappa <k>", "taste concentration κ: targets ∝ popularity × exp(κ·cos(taste, item)) (default: fitted to the log's co-clicks without --epsilon, else 8)", nonNegativeNumber("--taste-kappa"))
     .option("--taste-noise <s>", "norm of the Gaussian noise added to the anchor item's embedding to make a user's taste", nonNegativeNumber("--taste-noise"), 0.5)
