@@ -270,6 +270,8 @@ export function signalsAt(query: string | null, candidateIds: readonly string[],
 export interface BehaviourReader {
   /** The user's profile, or null when there is none. */
   profile(userKey: string): Promise<UserProfile | null>;
+  /** The interest vector of the user's profile as this process last read it (no I/O; it may have changed since), or null. */
+  lastReadInterest(userKey: string): InterestVector | null;
   /** Signals of each candidate for a query, co-interactions taken against `recentItemIds`. One round trip. */
   signalsFor(query: string | null, candidateIds: readonly string[], recentItemIds?: readonly string[]): Promise<BehaviourSignals>;
   /**

@@ -14,6 +14,7 @@ import {
   signalsAt,
   type BehaviourReader,
   type BehaviourSignals,
+  type InterestVector,
   type QuerySignals,
   type StoredProfile,
   type UserProfile,
@@ -211,6 +212,11 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
   /** The user's profile, or null when there is none. One round trip; unchanged profiles come from the cache. */
   async profile(userKey: string): Promise<UserProfile | null> {
     return (await this.profileAndSignals(userKey, null, [])).profile;
+  }
+
+  /** The interest vector of the profile this process last read for the user (it may be stale: the next read checks), or null. No I/O. */
+  lastReadInterest(userKey: string): InterestVector | null {
+    return this.#profiles.peek(userKey)?.interest ?? null;
   }
 
   /**

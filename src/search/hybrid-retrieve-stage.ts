@@ -30,19 +30,22 @@ export interface HybridRetrieveStageOptions {
 }
 
 /**
- * A third list fused into hybrid retrieval (`personal`'s kNN on the user's interest vector), searched
- * while BM25 and kNN are: its search starts as soon as it has what it searches with, so waiting for
- * that (the profile read) does not hold the other two back.
+ * A third list fused into hybrid retrieval (`personal`'s kNN on the user's interest vector) whose
+ * search body is known for sure only after a read (the profile) that runs while BM25 and kNN search.
+ * A body it can guess at once (`early`) goes into their `_msearch`; `final` then confirms it, or gives
+ * the body to search with in an `_msearch` of its own, so the read never holds the other two back.
  */
 export interface ExtraRetriever {
   readonly name: Extract<RetrieverName, "personal_knn">;
   /** minmax: weight of its normalized score; rrf: of its reciprocal rank — added to the hybrid fusion. */
   readonly weight: number;
+  /** The body to search with at once, in the main `_msearch` (ids only: `fields`, within `filter`, `depth` deep), or null. */
+  early(search: ExtraSearch): Record<string, unknown> | null;
   /**
-   * Its search body (ids only: `fields`, within `filter`, `depth` deep), or null when it has nothing
-   * to search with for this embedding model — then the answer is plain hybrid. Never rejects.
+   * Once the read answers: "early" when the early body stands, another body to search with, or null
+   * when there is nothing to search with — then the answer is plain hybrid. Never rejects.
    */
-  body(search: ExtraSearch): Promise<Record<string, unknown> | null>;
+  final(search: ExtraSearch): Promise<"early" | Record<string, unknown> | null>;
   /** Why the search failed, for `rerank.degraded`. */
   readonly failure: { reason: "personal_knn_failed"; message: string };
 }
@@ -110,18 +113,27 @@ export class HybridRetrieveStage implements RetrieveStage {
     const fields = retrievalFields(needs, storedIds);
     const filter = filterClauses(request.filters);
     const index = embedder.index ?? this.#options.productsAlias;
+    const extraSearch: ExtraSearch = { embedder, queryVector: vector, fields, filter, depth };
+    const earlyBody = extra?.early(extraSearch) ?? null;
     const searches = [
       // The answer's total: exact up to 10,000, OpenSearch's default track_total_hits.
       { query: bm25Query(request.q, request.filters), size: depth, ...fields },
       knnSearch(vector, depth, fields, filter),
+      ...(earlyBody ? [earlyBody] : []),
     ];
     const msearch = (bodies: Record<string, unknown>[]) =>
       this.#options.gateway.msearch(index, bodies, { timeoutMs: deadline.callTimeoutMs(this.#options.opensearchTimeoutMs), retries: 0 });
-    // The extra list's own `_msearch` runs beside the main one once its body is ready: null when it has none, an item (maybe failed) when searched.
-    const extraSearch = extra
-      ? extra.body({ embedder, queryVector: vector, fields, filter, depth }).then((body) => (body ? msearch([body]).then(([item]) => item ?? null, () => null).then((item) => ({ item })) : null))
+    const main = msearch(searches);
+    main.catch(() => undefined);
+    // The extra list's answer: null when it has nothing to search with, else its item (undefined: the search failed).
+    const extraRead = extra
+      ? extra.final(extraSearch).then(async (body) => {
+          if (body === null || (body === "early" && !earlyBody)) return null;
+          if (body === "early") return { item: (await main)[2] };
+          return { item: await msearch([body]).then(([item]) => item, () => undefined) };
+        })
       : Promise.resolve(null);
-    const [[lexical, semantic], extraAnswer] = await diagnostics.time(`${this.name}/search`, () => Promise.all([msearch(searches), extraSearch]));
+    const [[lexical, semantic], extraAnswer] = await diagnostics.time(`${this.name}/search`, () => Promise.all([main, extraRead]));
     const lexicalBody = successful(lexical);
     if (!lexicalBody) throw new SearchFailedError(`BM25 retrieval failed: ${describeFailure(lexical)}`);
     const semanticBody = successful(semantic);
@@ -129,7 +141,7 @@ export class HybridRetrieveStage implements RetrieveStage {
     const knn = semanticBody ? retrieverHits(semanticBody) : [];
     if (semanticBody) context.embeddings = { model: embedder.name, version: embedder.version };
     else diagnostics.degrade(this.name, "knn_failed", `kNN retrieval failed (${describeFailure(semantic)}); answered with bm25`);
-    const extraBody = extraAnswer ? successful(extraAnswer.item ?? undefined) : undefined;
+    const extraBody = extraAnswer ? successful(extraAnswer.item) : undefined;
     // Hits first: a hit without an id throws before anything is noted, and the search is repeated asking for `_id`.
     const extraHits = extraBody ? retrieverHits(extraBody) : [];
     if (extra && extraAnswer && !extraBody) diagnostics.degrade(this.name, extra.failure.reason, extra.failure.message);

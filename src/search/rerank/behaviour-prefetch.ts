@@ -1,4 +1,4 @@
-import { type BehaviourReader, type QuerySignals, type UserProfile } from "../../profiles";
+import { type BehaviourReader, type InterestVector, type QuerySignals, type UserProfile } from "../../profiles";
 import { type SearchContext } from "../search-context";
 import { historyOf } from "./rerank-history";
 import { withTimeout } from "./with-timeout";
@@ -33,6 +33,11 @@ export class BehaviourPrefetch {
     this.#behaviour = options.behaviour;
     this.#timeoutMs = options.timeoutMs ?? 250;
     if (!(this.#timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${this.#timeoutMs}`);
+  }
+
+  /** The interest vector of the user's profile as this process last read it (no I/O; a fresh read may differ), or null. */
+  lastReadInterest(userKey: string): InterestVector | null {
+    return this.#behaviour.lastReadInterest(userKey);
   }
 
   /** The search's reads, started now unless they were already; `personal` reads the profile (when the search has a user). */

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import request from "supertest";
 import { type Sidecar, type SidecarOptions } from "../../../src/http";
 import { type RerankCandidate, type RerankHistoryItem, type RerankList } from "../../../src/model";
+import { RedisBehaviourSink } from "../../../src/profiles";
 import { ActiveModels } from "../../../src/runtime";
 import { startTestSidecar } from "../../utils/sidecar-harness";
 import { TEST_API_KEYS } from "../../utils/services";
@@ -123,6 +124,61 @@ describe("serving the re-ranker: training features, personal retrieval, micro-ba
       assert.ok(typeof score === "number" && score > 0, `${hit.id} explain: ${JSON.stringify(hit.explain)}`);
       assert.equal(hit.explain?.bm25 ?? null, null, "found by the interest vector, not by the words");
     }
+  });
+
+  it("personal retrieval searches the interest vector this process last read at once, and again with the fresh one when the profile changed elsewhere", async () => {
+    const tiny = await tinyModel();
+    const embedder = await tiny.load();
+    const sidecar = await sidecarWith({ embeddingDimension: embedder.dimension, rerankCandidates: 10, personalKnnWeight: 1 }, { models: new ActiveModels({ embedder }) });
+    await request(sidecar.app).post("/v1/enrich").set(WRITE).send({ documents: [...tiny.data.products.values()], refresh: true }).expect(200);
+    const of = (word: RegExp) => [...tiny.data.products.values()].filter((p) => word.test(p.title)).map((p) => p.id);
+    const [torches, sofas] = [of(/ torch /), of(/ sofa /)];
+    const user = `mover-${randomUUID().slice(0, 8)}`;
+    const t0 = Date.now() - 600_000;
+    const events = torches.map((item, i) => ({ user_id: user, type: "purchase", item_id: item, timestamp: t0 + i * 1000, event_id: `${user}-t${i}` }));
+    await request(sidecar.app).post("/v1/events").set(WRITE).send({ events }).expect(200);
+    const userKey = sidecar.events?.pseudonymizer.userKey(user);
+    assert.ok(userKey);
+
+    // Every _msearch's bodies, and the vector of each kNN body.
+    const calls: { bodies: number; vectors: number[][] }[] = [];
+    const msearch = sidecar.gateway.msearch.bind(sidecar.gateway);
+    sidecar.gateway.msearch = (index, bodies, options) => {
+      const vectors = bodies.flatMap((b) => {
+        const knn = (b.query as { knn?: { embedding: { vector: number[] } } } | undefined)?.knn;
+        return knn ? [knn.embedding.vector] : [];
+      });
+      calls.push({ bodies: bodies.length, vectors });
+      return msearch(index, bodies, options);
+    };
+    const list = async () => ((await request(sidecar.app).post("/v1/candidates").set(ADMIN).send({ q: "sofa", user_id: user, pipeline: "personal" }).expect(200)).body as CandidatesBody).candidates;
+
+    await list();
+    assert.deepEqual(calls.map((c) => c.bodies), [2, 1], "first read of the profile: BM25 + query kNN at once, the interest kNN once the profile answered");
+    const torchVector = Array.from(sidecar.behaviour.lastReadInterest(userKey)?.vector ?? []);
+    calls.length = 0;
+    await list();
+    assert.deepEqual(calls.map((c) => c.bodies), [3], "unchanged profile: all three in one _msearch");
+    assert.deepEqual(calls[0]?.vectors[1], torchVector);
+
+    // Another process (a second sink on the same Redis) applies purchases of sofas: this process still holds the torch vector.
+    const elsewhere = new RedisBehaviourSink({ redis: sidecar.redis, gateway: sidecar.gateway, productsAlias: sidecar.config.productsAlias, keyPrefix: sidecar.behaviour.options.keyPrefix, embedder: () => embedder });
+    await elsewhere.apply(sofas.map((item, i) => ({ key: `${user}-s${i}`, userKey, type: "purchase", itemId: item, timestamp: t0 + 100_000 + i * 1000, synthetic: false })));
+    assert.deepEqual(Array.from(sidecar.behaviour.lastReadInterest(userKey)?.vector ?? []), torchVector, "this process has not read the change yet");
+    calls.length = 0;
+    const changed = await list();
+    const fresh = Array.from(sidecar.behaviour.lastReadInterest(userKey)?.vector ?? []);
+    assert.notDeepEqual(fresh, torchVector);
+    assert.deepEqual(calls.map((c) => c.bodies), [3, 1], "the early search used the stale vector, so the interest kNN ran again");
+    assert.deepEqual(calls[0]?.vectors[1], torchVector);
+    assert.deepEqual(calls[1]?.vectors[0], fresh, "…with the fresh vector");
+    calls.length = 0;
+    const again = await list();
+    assert.deepEqual(calls.map((c) => c.bodies), [3]);
+    // The same candidates and features as with the fresh vector searched on its own (decayed signals move by a hair between reads).
+    assert.deepEqual(again.map((c) => c.id), changed.map((c) => c.id));
+    again.forEach((c, i) => c.features.forEach((x, f) => close(x, changed[i]?.features[f] as number, `${c.id} feature ${f}`)));
+    sidecar.gateway.msearch = msearch;
   });
 
   it("micro-batching: concurrent rerank searches share scoreLists calls (window and size from the config) on the TF.js graph; the fast path scores each at once", async () => {
