@@ -4,7 +4,7 @@
 #
 #   scripts/protocol-synthetic-bestbuy.sh --data ../shared/datasets/bestbuy-clicks [--work DIR] [--port 18340] \
 #     [--redis-db 12] [--fraction 0.05] [--users 40000] [--syn-fraction 0.15] [--max-lists 1500] \
-#     [--max-seconds 300] [--epsilon 1] [--keep]
+#     [--max-seconds 300] [--epsilon 1] [--mixed-synthetic 600] [--keep]
 #
 # 1. real split as scripts/protocol-bestbuy.sh (seeded --fraction of the users' last click + its search →
 #    last-clicks.ndjson, the real training examples; the rest → rest.ndjson); embeddings from the catalog + the
@@ -13,14 +13,17 @@
 #    events.ndjson.gz` (the whole training log; its searches replayed through this sidecar's hybrid ranking to
 #    fit the click model, and it ranks the synthetic searches) → syn.ndjson, and with --epsilon → syn-private.ndjson;
 #    each split like the real log (--syn-fraction of the synthetic users' last click → syn-*-last.ndjson);
+#    synthetic users get taste vectors from the products' served embeddings (PRODUCTS_ALIAS; κ fitted to the
+#    log's co-clicks, 8 for the ε run: README "Session simulator");
 # 3. (a) TRTR: `train reranker --events last-clicks.ndjson` on the REAL sidecar;
 #    (b) TSTR: a SYNTHETIC sidecar (Redis db N+1, its own events alias) holding the products and syn-rest only —
 #        so the behaviour features (popularity, query clicks, co-interactions, profiles) of its training lists
 #        come from synthetic events alone — `train reranker --events syn-last.ndjson --synthetic only`;
 #    (d) the same with the ε-private sessions (db N+1 flushed, another events alias);
 #    (c) MIXED: on the REAL sidecar (rest.ndjson only: the signals the model will be served with), `train
-#        reranker` on last-clicks + syn-last (--max-lists twice as many): synthetic examples labeled by the
-#        simulator, their features from the real serving state (a synthetic user has no profile there);
+#        reranker` on every real example (last-clicks, no --max-lists) + the first --mixed-synthetic (600)
+#        synthetic ones of syn-last (a minority: ≈ 1 in 4 lists), labeled by the simulator, their features
+#        from the real serving state (a synthetic user has no profile there);
 #    --users defaults to 40,000 so the synthetic sidecar holds about as many events as the real one (~77,000):
 #    the behaviour features (popularity, query clicks) scale with the events loaded, and a model trained on
 #    another scale than it is served with loses (run 4, 20,000 users: TSTR ≈ hybrid, and mixing synthetic
@@ -36,7 +39,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-data="" work="" port=18340 redis_db=12 fraction=0.05 users=40000 syn_fraction=0.15 max_lists=1500 max_seconds=300 epsilon=1 keep=0
+data="" work="" port=18340 redis_db=12 fraction=0.05 users=40000 syn_fraction=0.15 max_lists=1500 max_seconds=300 epsilon=1 mixed_synthetic=600 keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --data) data="$2"; shift 2 ;;
@@ -49,6 +52,7 @@ while [ $# -gt 0 ]; do
     --max-lists) max_lists="$2"; shift 2 ;;
     --max-seconds) max_seconds="$2"; shift 2 ;;
     --epsilon) epsilon="$2"; shift 2 ;;
+    --mixed-synthetic) mixed_synthetic="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) awk 'NR > 1 && /^set -euo/ { exit } NR > 1' "$0"; exit 0 ;;
     *) echo "protocol-synthetic-bestbuy: unknown argument $1" >&2; exit 2 ;;
@@ -125,9 +129,10 @@ split_log "${work}/syn-private.ndjson" "${work}/syn-private" "${syn_fraction}"
 
 say "(a) TRTR: train on real examples (REAL sidecar)"
 train_arm trtr --events "${work}/last-clicks.ndjson" --max-lists "${max_lists}"
-say "(c) MIXED: real + synthetic examples on the REAL sidecar"
-cat "${work}/last-clicks.ndjson" "${work}/syn-last.ndjson" >"${work}/mixed-last.ndjson"
-train_arm mixed --events "${work}/mixed-last.ndjson" --synthetic include --max-lists $((2 * max_lists))
+say "(c) MIXED: every real example + ${mixed_synthetic} synthetic ones on the REAL sidecar"
+# syn-last holds a search and its click per held-out synthetic user: 2 lines per example
+head -n $((2 * mixed_synthetic)) "${work}/syn-last.ndjson" | cat "${work}/last-clicks.ndjson" - >"${work}/mixed-last.ndjson"
+train_arm mixed --events "${work}/mixed-last.ndjson" --synthetic include
 stop_serve
 
 say "(b) TSTR: SYNTHETIC sidecar (products + synthetic rest only)"
