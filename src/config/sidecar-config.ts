@@ -137,12 +137,6 @@ const ConfigSchema = z.strictObject({
   profileHalfLifeDays: z.coerce.number().min(1).max(3650).default(30),
   /** A profile's Redis keys expire this long after its last update. @defaultValue 180 (env PROFILE_TTL_DAYS) */
   profileTtlDays: z.coerce.number().min(0.01).max(3650).default(180),
-  /**
-   * How long an item's popularity, read for a re-ranked search, is reused by the next searches of this
-   * instance (an event it applies refreshes its items at once; other instances' events count within
-   * this time); 0 reads it from Redis every time. @defaultValue 1000 (env POPULARITY_CACHE_MS)
-   */
-  popularityCacheMs: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Profiles kept in each instance's in-process cache. @defaultValue 10000 (env PROFILE_CACHE_SIZE) */
   profileCacheSize: z.coerce.number().int().min(1).max(1_000_000).default(10000),
   /** Half-life of popularity, query clicks and co-interactions. @defaultValue 14 (env SIGNALS_HALF_LIFE_DAYS) */
@@ -202,7 +196,6 @@ const ENV_KEYS = {
   PROFILE_HALF_LIFE_DAYS: "profileHalfLifeDays",
   PROFILE_TTL_DAYS: "profileTtlDays",
   PROFILE_CACHE_SIZE: "profileCacheSize",
-  POPULARITY_CACHE_MS: "popularityCacheMs",
   SIGNALS_HALF_LIFE_DAYS: "signalsHalfLifeDays",
   SIGNALS_TTL_DAYS: "signalsTtlDays",
   RERANK_CANDIDATES: "rerankCandidates",

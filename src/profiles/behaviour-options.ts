@@ -78,13 +78,6 @@ export interface BehaviourOptions {
   coInteractionWindowHours?: number;
   /** Profiles kept in the in-process cache. @defaultValue 10000 */
   profileCacheSize?: number;
-  /**
-   * How long an item's popularity read for a re-ranked search is reused by the next ones (in-process;
-   * an event this process applies refreshes its items at once); 0 reads it every time. @defaultValue 1000
-   */
-  popularityCacheMs?: number;
-  /** Items whose popularity the in-process cache holds. @defaultValue 50000 */
-  popularityCacheSize?: number;
   /** Item facts (category, brand, price, embedding) kept in the in-process cache. @defaultValue 20000 */
   itemFactsCacheSize?: number;
   /** How long cached item facts are trusted (products get re-enriched). @defaultValue 300000 */
@@ -100,11 +93,6 @@ function positive(name: string, value: number, integer: boolean): number {
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
     throw new RangeError(`${name} must be a positive ${integer ? "integer" : "number"}, got ${value}`);
   }
-  return value;
-}
-
-function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
   return value;
 }
 
@@ -127,8 +115,6 @@ export function resolveBehaviourOptions(options: BehaviourOptions = {}): Resolve
     sessionWindowMinutes: positive("sessionWindowMinutes", options.sessionWindowMinutes ?? 30, false),
     coInteractionWindowHours: positive("coInteractionWindowHours", options.coInteractionWindowHours ?? 24, false),
     profileCacheSize: positive("profileCacheSize", options.profileCacheSize ?? 10_000, true),
-    popularityCacheMs: nonNegativeInteger("popularityCacheMs", options.popularityCacheMs ?? 1000),
-    popularityCacheSize: positive("popularityCacheSize", options.popularityCacheSize ?? 50_000, true),
     itemFactsCacheSize: positive("itemFactsCacheSize", options.itemFactsCacheSize ?? 20_000, true),
     itemFactsTtlMs: positive("itemFactsTtlMs", options.itemFactsTtlMs ?? 300_000, true),
     itemFactsTimeoutMs: positive("itemFactsTimeoutMs", options.itemFactsTimeoutMs ?? 2000, true),
@@ -141,15 +127,13 @@ export function behaviourOptionsFromConfig(
   config: Pick<
     SidecarConfig,
     "profileRecentItems" | "profileHalfLifeDays" | "profileTtlDays" | "profileCacheSize" | "signalsHalfLifeDays" | "signalsTtlDays" | "eventRetentionDays"
-  > &
-    Partial<Pick<SidecarConfig, "popularityCacheMs">>,
+  >,
 ): BehaviourOptions {
   return {
     recentItems: config.profileRecentItems,
     profileHalfLifeDays: config.profileHalfLifeDays,
     profileTtlDays: config.profileTtlDays,
     profileCacheSize: config.profileCacheSize,
-    ...(config.popularityCacheMs !== undefined ? { popularityCacheMs: config.popularityCacheMs } : {}),
     signalsHalfLifeDays: config.signalsHalfLifeDays,
     signalsTtlDays: config.signalsTtlDays,
     appliedMarkerTtlDays: config.eventRetentionDays,

@@ -75,8 +75,6 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
   readonly #facts: ItemFactsSource;
   readonly #embedder: ActiveEmbedderProvider;
   readonly #profiles: LRUCache<string, StoredProfile>;
-  /** Stored popularity score by item (NaN: none), for `popularityCacheMs`; null when every read goes to Redis. */
-  readonly #popularity: LRUCache<string, number> | null;
   readonly #profileRate: number;
   readonly #signalsRate: number;
   /** The apply script's header fields that only depend on the options: computed once, not per batch. */
@@ -114,9 +112,6 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
       caps: { ...o.caps },
     };
     this.#clock = options.clock ?? Date.now;
-    const clock = this.#clock;
-    this.#popularity =
-      this.options.popularityCacheMs > 0 ? new LRUCache<string, number>({ max: this.options.popularityCacheSize, ttl: this.options.popularityCacheMs, ttlResolution: 0, perf: { now: () => clock() } }) : null;
     this.#onApplied = options.onApplied;
     this.#onRead = options.onRead;
   }
@@ -145,10 +140,7 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
       applied += counts.applied;
       duplicates += counts.duplicates;
     }
-    for (const event of events) {
-      this.#profiles.delete(event.userKey);
-      if (event.itemId !== undefined) this.#popularity?.delete(event.itemId);
-    }
+    for (const event of events) this.#profiles.delete(event.userKey);
     const report = { events: events.length, applied, duplicates, seconds: (performance.now() - started) / 1000 };
     if (events.length > 0) this.#onApplied?.(report);
     return report;
@@ -246,43 +238,22 @@ export class RedisBehaviourSink implements BehaviourSink, BehaviourReader {
     return decodeQuerySignals(normalized, reply);
   }
 
-  /**
-   * The candidates' signals from {@link querySignals}: their popularity from the in-process cache
-   * (`popularityCacheMs`), one `ZMSCORE` for those it does not hold.
-   */
+  /** The candidates' signals from {@link querySignals}: one `ZMSCORE` of their popularity. */
   async candidateSignals(query: QuerySignals, candidateIds: readonly string[]): Promise<BehaviourSignals> {
     if (candidateIds.length > MAX_CANDIDATES) throw new RangeError(`at most ${MAX_CANDIDATES} candidates per read, got ${candidateIds.length}`);
     const started = performance.now();
-    const popularity = await this.#popularityOf(candidateIds);
+    let popularity: (number | null)[] = [];
+    if (candidateIds.length > 0) {
+      await readyRedis(this.#redis);
+      try {
+        popularity = (await this.#redis.zmscore(`${this.options.keyPrefix}s:pop`, ...candidateIds)).map((x) => (x === null ? null : Number(x)));
+      } catch (err) {
+        throw asRedisError(err, "candidate popularity");
+      }
+    }
     const signals = signalsAt(query.query, candidateIds, candidateRawSignals(query, candidateIds, popularity), this.#signalsRate, this.#clock());
     this.#onRead?.((performance.now() - started) / 1000);
     return signals;
-  }
-
-  /** Stored popularity per item (null: none): cached entries, then one `ZMSCORE` of the rest (cached for `popularityCacheMs`). */
-  async #popularityOf(ids: readonly string[]): Promise<(number | null)[]> {
-    const cache = this.#popularity;
-    const popularity: (number | null)[] = new Array<number | null>(ids.length).fill(null);
-    const missing: number[] = [];
-    ids.forEach((id, i) => {
-      const cached = cache?.get(id);
-      if (cached === undefined) missing.push(i);
-      else popularity[i] = Number.isNaN(cached) ? null : cached;
-    });
-    if (missing.length === 0) return popularity;
-    await readyRedis(this.#redis);
-    let read: (string | null)[];
-    try {
-      read = await this.#redis.zmscore(`${this.options.keyPrefix}s:pop`, ...missing.map((i) => ids[i] as string));
-    } catch (err) {
-      throw asRedisError(err, "candidate popularity");
-    }
-    missing.forEach((i, k) => {
-      const value = read[k] === null || read[k] === undefined ? Number.NaN : Number(read[k]);
-      cache?.set(ids[i] as string, value);
-      popularity[i] = Number.isNaN(value) ? null : value;
-    });
-    return popularity;
   }
 
   /**
