@@ -131,7 +131,7 @@ export class SidecarClient {
 
   /** `POST /v1/search`. @throws SidecarStatusError, SidecarResponseError (no hits list), or a transport error */
   async search(body: SearchBody, options: Pick<RequestOptions, "tries" | "timeoutMs"> = {}): Promise<SearchResult> {
-    const response = await this.#expectOk("POST", "/v1/search", { ...options, json: body });
+    const response = await this.requestOk("POST", "/v1/search", { ...options, json: body });
     const parsed = SearchResultSchema.safeParse(response.body);
     if (!parsed.success) throw new SidecarResponseError(response.status, "POST /v1/search", "response is not {hits:[{id,...}]}");
     return parsed.data;
@@ -140,7 +140,7 @@ export class SidecarClient {
   /** `POST /v1/enrich` (write scope): cleans, embeds and writes the documents. */
   async enrich(documents: readonly RawRecord[], options: EnrichRequestOptions & Pick<RequestOptions, "tries" | "timeoutMs"> = {}): Promise<EnrichOutcome> {
     const { tries, timeoutMs, ...enrich } = options;
-    const response = await this.#expectOk("POST", "/v1/enrich", { tries, timeoutMs, json: { documents, write: true, ...enrich } });
+    const response = await this.requestOk("POST", "/v1/enrich", { tries, timeoutMs, json: { documents, write: true, ...enrich } });
     return response.body as EnrichOutcome;
   }
 
@@ -150,13 +150,13 @@ export class SidecarClient {
    */
   async enrichQueued(documents: readonly RawRecord[], options: Pick<EnrichRequestOptions, "index"> & Pick<RequestOptions, "tries" | "timeoutMs"> = {}): Promise<QueuedBatch> {
     const { tries, timeoutMs, ...enrich } = options;
-    const response = await this.#expectOk("POST", "/v1/enrich", { tries, timeoutMs, json: { documents, write: true, async: true, ...enrich } });
+    const response = await this.requestOk("POST", "/v1/enrich", { tries, timeoutMs, json: { documents, write: true, async: true, ...enrich } });
     return response.body as QueuedBatch;
   }
 
   /** `POST /v1/events` (write scope): a batch of 1–5,000 events; retrying the same batch is safe. */
   async events(events: readonly unknown[], options: Pick<RequestOptions, "tries" | "timeoutMs"> = {}): Promise<IngestOutcome> {
-    const response = await this.#expectOk("POST", "/v1/events", { ...options, json: { events } });
+    const response = await this.requestOk("POST", "/v1/events", { ...options, json: { events } });
     return response.body as IngestOutcome;
   }
 
@@ -172,11 +172,12 @@ export class SidecarClient {
 
   /** `DELETE /v1/profiles/:user_id` (admin scope): erases the user's profile and events; idempotent. */
   async eraseProfile(userId: string, options: Pick<RequestOptions, "tries" | "timeoutMs"> = {}): Promise<ErasureReport> {
-    const response = await this.#expectOk("DELETE", `/v1/profiles/${encodeURIComponent(userId)}`, options);
+    const response = await this.requestOk("DELETE", `/v1/profiles/${encodeURIComponent(userId)}`, options);
     return response.body as ErasureReport;
   }
 
-  async #expectOk(method: string, path: string, options: RequestOptions): Promise<SidecarResponse> {
+  /** {@link request}, for a 2xx answer. @throws SidecarStatusError (with the sidecar's `{error:{code,message}}` when it sent one), or a transport error */
+  async requestOk(method: string, path: string, options: RequestOptions = {}): Promise<SidecarResponse> {
     const response = await this.request(method, path, options);
     this.#check(response, `${method} ${path}`);
     return response;

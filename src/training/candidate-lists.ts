@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SidecarResponseError, SidecarStatusError, type RequestOptions, type SidecarClient } from "../client";
+import { SidecarResponseError, type RequestOptions, type SidecarClient } from "../client";
 import { type LabeledRerankList } from "../model";
 
 /** The body of `POST /v1/candidates` (admin scope): the sidecar's own retrieval and features for one query, unranked by the model. */
@@ -34,12 +34,7 @@ export type CandidatesResponse = z.infer<typeof CandidatesResponseSchema>;
  */
 export async function fetchCandidates(client: SidecarClient, request: CandidatesRequest, options: Pick<RequestOptions, "tries" | "timeoutMs"> = {}): Promise<CandidatesResponse> {
   const label = "POST /v1/candidates";
-  const response = await client.request("POST", "/v1/candidates", { ...options, json: request });
-  if (response.status < 200 || response.status >= 300) {
-    const body = response.body as { error?: { code?: unknown; message?: unknown } } | null;
-    const error = typeof body?.error?.code === "string" && typeof body.error.message === "string" ? { code: body.error.code, message: body.error.message } : undefined;
-    throw new SidecarStatusError(response.status, label, error, response.text.slice(0, 300));
-  }
+  const response = await client.requestOk("POST", "/v1/candidates", { ...options, json: request });
   const parsed = CandidatesResponseSchema.safeParse(response.body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
