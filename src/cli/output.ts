@@ -55,6 +55,15 @@ export function nonNegativeNumber(name: string): (value: string) => number {
   };
 }
 
+/** Parses a share in [0, 1), with the option's name in the error. */
+export function fractionBelowOne(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0 || n >= 1) throw new Error(`${name} must be in [0, 1), got "${value}"`);
+    return n;
+  };
+}
+
 /** Parses an integer ≥ 0, with the option's name in the error. */
 export function nonNegativeInt(name: string): (value: string) => number {
   return (value) => {

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { envDefault, readConnectionSettings } from "../../config";
 import { INFERENCE_BACKENDS, type InferenceBackendPreference } from "../../model";
 import { augmentListsFile } from "../../synthetic/generative";
-import { nonNegativeInt, nonNegativeNumber, note, positiveInt, printSummary } from "../output";
+import { fractionBelowOne, nonNegativeInt, nonNegativeNumber, note, positiveInt, printSummary } from "../output";
 
 interface SynthesizeFeaturesFlags {
   lists: string;
@@ -25,7 +25,6 @@ const round = (n: number): number => Number(n.toFixed(4));
 
 async function synthesizeFeaturesAction(flags: SynthesizeFeaturesFlags): Promise<void> {
   if (flags.positives !== undefined && flags.ratio !== undefined) throw new Error("give --positives or --ratio, not both");
-  if (!(flags.valFraction >= 0 && flags.valFraction < 1)) throw new Error(`--val-fraction must be in [0, 1), got ${flags.valFraction}`);
   const result = await augmentListsFile({
     lists: flags.lists,
     out: flags.out,
@@ -76,7 +75,7 @@ export function synthesizeFeaturesCommand(): Command {
     .option("--latent <n>", "latent dimensions", positiveInt("--latent"), 8)
     .option("--hidden <n>", "hidden units of the encoder and the decoder", positiveInt("--hidden"), 64)
     .option("--negatives-per-positive <r>", "skipped rows trained on per positive (a seeded sample)", nonNegativeNumber("--negatives-per-positive"), 3)
-    .option("--val-fraction <f>", "the re-ranker's validation share: those query groups are never learned from nor augmented", nonNegativeNumber("--val-fraction"), 0.2)
+    .option("--val-fraction <f>", "the re-ranker's validation share: those query groups are never learned from nor augmented", fractionBelowOne("--val-fraction"), 0.2)
     .option("--split-seed <n>", "the re-ranker training's --seed, which draws that split", nonNegativeInt("--split-seed"), 42)
     .option("--max-seconds <n>", "stop training the generator after this many seconds", positiveInt("--max-seconds"), 300)
     .option("--models-dir <dir>", `models folder for the generator ${envDefault("MODELS_DIR")}`)

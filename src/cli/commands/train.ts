@@ -5,7 +5,7 @@ import { SidecarClient } from "../../client";
 import { JUDGMENT_FORMATS, type JudgmentFormat } from "../../eval";
 import { trainEmbeddingsModel, trainRerankerModel, type SyntheticRows } from "../../training";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
-import { nonNegativeInt, nonNegativeNumber, note, positiveInt, printSummary, progressBar } from "../output";
+import { fractionBelowOne, nonNegativeInt, nonNegativeNumber, note, positiveInt, printSummary, progressBar } from "../output";
 
 interface TrainEmbeddingsFlags extends CatalogFlags {
   judgments?: string;
@@ -100,7 +100,6 @@ interface TrainRerankerFlags {
 }
 
 async function trainRerankerAction(flags: TrainRerankerFlags): Promise<void> {
-  if (!(flags.valFraction >= 0 && flags.valFraction < 1)) throw new Error(`--val-fraction must be in [0, 1), got ${flags.valFraction}`);
   const connections = readConnectionSettings();
   // Candidate lists are read-only and idempotent: a few tries on transient failures, a generous deadline on a busy machine.
   const client = SidecarClient.fromConnectionSettings(connections, { ...(flags.sidecarUrl ? { baseUrl: flags.sidecarUrl } : {}), timeoutMs: 60_000, tries: 3 });
@@ -207,7 +206,7 @@ export function trainCommand(): Command {
     .option("--concurrency <n>", "/v1/candidates requests in flight", positiveInt("--concurrency"), 4)
     .option("--epochs <n>", "most passes over the training lists (early stopping on validation NDCG@10)", nonNegativeInt("--epochs"), 30)
     .option("--max-seconds <n>", "stop training after this many seconds", positiveInt("--max-seconds"), 600)
-    .option("--val-fraction <f>", "share of query groups held out for validation", nonNegativeNumber("--val-fraction"), 0.2)
+    .option("--val-fraction <f>", "share of query groups held out for validation", fractionBelowOne("--val-fraction"), 0.2)
     .option("--seed <n>", "random seed (sample, split, initialization, shuffling)", nonNegativeInt("--seed"), 42)
     .option("--out <dir>", `models folder ${envDefault("MODELS_DIR")}`)
     .option("--promote", "make the new version the active one (serve loads it at start and on SIGHUP)")
