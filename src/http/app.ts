@@ -38,6 +38,8 @@ export interface AppDependencies {
   enrich: EnrichService;
   metrics: SidecarMetrics;
   modelStatus: ModelStatusProvider;
+  /** Worker threads index-time product batches are embedded on, for `/readyz`. @defaultValue 0 */
+  embeddingThreads?: number;
   /** `/v1/events` and profile erasure; left out when the sidecar has no PSEUDONYM_KEY (those routes then do not exist). */
   events?: EventsComponents;
   /** Profiles for `GET /v1/profiles/:user_id`; served only with `events` (it needs their pseudonymizer). */
@@ -77,7 +79,7 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
 
-  app.use(healthRoutes({ gateway: deps.gateway, redis: deps.redis, metrics: deps.metrics, modelStatus: deps.modelStatus, probeTimeoutMs: 1000 }));
+  app.use(healthRoutes({ gateway: deps.gateway, redis: deps.redis, metrics: deps.metrics, modelStatus: deps.modelStatus, embeddingThreads: deps.embeddingThreads ?? 0, probeTimeoutMs: 1000 }));
   // One budget of request bytes held at once, shared by the /v1 API and the proxy.
   const budget = new InflightBudget(parseByteSize(deps.config.maxInflightBytes));
   app.use("/v1", inflightGuard(budget, deps.config.bodyLimit));

@@ -143,6 +143,7 @@ export function createSidecar(config: SidecarConfig, options: SidecarOptions = {
     redis,
     metrics,
     modelStatus: () => models.status(),
+    embeddingThreads: options.loading?.embedder?.pool?.threads ?? 0,
     ...(events ? { events } : {}),
     profiles: behaviour,
     search,

@@ -3,6 +3,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { threadId } from "node:worker_threads";
+import request from "supertest";
+import { createSidecar } from "../../src/http";
 import { type Product } from "../../src/indexing";
 import { EMBEDDINGS_KIND, loadEmbedder, ModelFailedError, ProductEmbeddingPool } from "../../src/model";
 import { modelLoadingFromConfig } from "../../src/runtime";
@@ -87,5 +89,20 @@ describe("product embedding threads", function () {
       await two.close();
     }
     assert.throws(() => new ProductEmbeddingPool({ threads: 0 }), /from 1 to 64/);
+  });
+
+  it("/readyz reports the embedding threads serve runs with (0 without)", async () => {
+    const two = modelLoadingFromConfig(testConfig({ embeddingThreads: 2 }));
+    const threaded = createSidecar(testConfig(), { loading: two.loading });
+    const inline = createSidecar(testConfig());
+    try {
+      const threadsOf = async (sidecar: typeof inline) => ((await request(sidecar.app).get("/readyz").expect(200)).body as { embedding_threads?: unknown }).embedding_threads;
+      assert.equal(await threadsOf(threaded), 2);
+      assert.equal(await threadsOf(inline), 0);
+    } finally {
+      await threaded.close();
+      await inline.close();
+      await two.close();
+    }
   });
 });

@@ -10,6 +10,8 @@ export interface HealthRouteDependencies {
   redis: Redis;
   metrics: SidecarMetrics;
   modelStatus: ModelStatusProvider;
+  /** Worker threads index-time product batches are embedded on (0: the event loop). */
+  embeddingThreads: number;
   /** Deadline of each readiness probe. */
   probeTimeoutMs: number;
 }
@@ -55,6 +57,7 @@ export function healthRoutes(deps: HealthRouteDependencies): Router {
       checks: { opensearch, redis },
       models: models.models,
       backend: models.backend,
+      embedding_threads: deps.embeddingThreads,
       ...(models.problems.length > 0 ? { model_problems: models.problems } : {}),
     });
   });
