@@ -139,11 +139,11 @@ export class HybridRetrieveStage implements RetrieveStage {
     const semanticBody = successful(semantic);
     const bm25 = retrieverHits(lexicalBody);
     const knn = semanticBody ? retrieverHits(semanticBody) : [];
-    if (semanticBody) context.embeddings = { model: embedder.name, version: embedder.version };
-    else diagnostics.degrade(this.name, "knn_failed", `kNN retrieval failed (${describeFailure(semantic)}); answered with bm25`);
     const extraBody = extraAnswer ? successful(extraAnswer.item) : undefined;
     // Hits first: a hit without an id throws before anything is noted, and the search is repeated asking for `_id`.
     const extraHits = extraBody ? retrieverHits(extraBody) : [];
+    if (semanticBody) context.embeddings = { model: embedder.name, version: embedder.version };
+    else diagnostics.degrade(this.name, "knn_failed", `kNN retrieval failed (${describeFailure(semantic)}); answered with bm25${extra && extraBody ? ` and ${extra.name}` : ""}`);
     if (extra && extraAnswer && !extraBody) diagnostics.degrade(this.name, extra.failure.reason, extra.failure.message);
     const fusion = fusionOptionsFor(this.#options.hybrid, context.request);
     const bm25ById = new Map(bm25.map((hit) => [hit.id, hit]));
