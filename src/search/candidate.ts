@@ -1,4 +1,4 @@
-/** The retrievers a candidate can come from; `personal_knn` (kNN on the user's interest vector) is to come. */
+/** The retrievers a candidate can come from, in the order a candidate's index and version are taken from; `personal_knn` is kNN on the user's interest vector (the `personal` pipeline). */
 export const RETRIEVER_NAMES = ["bm25", "knn", "personal_knn"] as const;
 export type RetrieverName = (typeof RETRIEVER_NAMES)[number];
 

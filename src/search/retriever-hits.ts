@@ -1,5 +1,5 @@
 import { type MultiSearchItem, type SearchResponseBody } from "../opensearch";
-import { type Candidate, type CandidateNeeds, type DocVersion, type RetrieverName } from "./candidate";
+import { RETRIEVER_NAMES, type Candidate, type CandidateNeeds, type DocVersion, type RetrieverName } from "./candidate";
 
 /** The vector field: large and internal, fetched only when a stage needs embeddings, never returned to callers. */
 export const EMBEDDING_FIELD = "embedding";
@@ -83,12 +83,13 @@ export function successful(item: MultiSearchItem | undefined): SearchResponseBod
 /**
  * A candidate from what each retriever found for it (at least one), with no fields yet
  * ({@link CandidateDetails} fills them): its index and version come from the first retriever present,
- * in the order given (BM25's copy first: the one the total counted).
+ * in {@link RETRIEVER_NAMES} order (BM25's copy first: the one the total counted).
  */
 export function candidateOf(score: number, rank: number, found: Partial<Record<RetrieverName, RetrieverHit | undefined>>): Candidate {
   const retrievers: Partial<Record<RetrieverName, { score: number; rank: number }>> = {};
   let carried: RetrieverHit | undefined;
-  for (const [name, hit] of Object.entries(found) as [RetrieverName, RetrieverHit | undefined][]) {
+  for (const name of RETRIEVER_NAMES) {
+    const hit = found[name];
     if (!hit) continue;
     carried ??= hit;
     retrievers[name] = { score: hit.score, rank: hit.rank };
