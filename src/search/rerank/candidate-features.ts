@@ -1,5 +1,5 @@
 import { type BehaviourSignals, type CandidateSignals } from "../../profiles";
-import { type Candidate } from "../candidate";
+import { RETRIEVER_NAMES, type Candidate } from "../candidate";
 import { brandKey, categoryPaths, type UserAffinities, zeroSignals } from "./behaviour-features";
 import { FEATURE_INDEX, FEATURE_NAMES } from "./feature-list";
 import { textMatch, type PreparedQuery } from "./text-match";
@@ -27,7 +27,7 @@ function finite(value: number): number {
 
 const F = FEATURE_INDEX;
 /** Each retriever's three columns, looked up once (not by a built name per candidate). */
-const RETRIEVER_COLUMNS = (["bm25", "knn", "personal_knn"] as const).map((name) => ({
+const RETRIEVER_COLUMNS = RETRIEVER_NAMES.map((name) => ({
   name,
   score: FEATURE_INDEX[`${name}_score`],
   rr: FEATURE_INDEX[`${name}_rr`],
