@@ -28,47 +28,24 @@ export function progressBar(label: string, total: number): Progress {
   };
 }
 
+/** A commander parser for a number option: `accepts` says which values are valid, `requirement` names them in the error (with the option's name). */
+function numberOption(accepts: (n: number) => boolean, requirement: string): (name: string) => (value: string) => number {
+  return (name) => (value) => {
+    const n = Number(value);
+    if (!accepts(n)) throw new Error(`${name} must be ${requirement}, got "${value}"`);
+    return n;
+  };
+}
+
 /** Parses a positive integer option, with the option's name in the error. */
-export function positiveInt(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
-    return n;
-  };
-}
-
+export const positiveInt = numberOption((n) => Number.isInteger(n) && n > 0, "a positive integer");
 /** Parses a finite number > 0, with the option's name in the error. */
-export function positiveNumber(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a number > 0, got "${value}"`);
-    return n;
-  };
-}
-
-/** Parses a number ≥ 0, with the option's name in the error. */
-export function nonNegativeNumber(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number ≥ 0, got "${value}"`);
-    return n;
-  };
-}
-
+export const positiveNumber = numberOption((n) => Number.isFinite(n) && n > 0, "a number > 0");
+/** Parses a finite number ≥ 0, with the option's name in the error. */
+export const nonNegativeNumber = numberOption((n) => Number.isFinite(n) && n >= 0, "a number ≥ 0");
 /** Parses a share in [0, 1), with the option's name in the error. */
-export function fractionBelowOne(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0 || n >= 1) throw new Error(`${name} must be in [0, 1), got "${value}"`);
-    return n;
-  };
-}
-
+export const fractionBelowOne = numberOption((n) => n >= 0 && n < 1, "in [0, 1)");
+/** Parses a probability in [0, 1], with the option's name in the error. */
+export const probability = numberOption((n) => n >= 0 && n <= 1, "a number in [0, 1]");
 /** Parses an integer ≥ 0, with the option's name in the error. */
-export function nonNegativeInt(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be an integer ≥ 0, got "${value}"`);
-    return n;
-  };
-}
+export const nonNegativeInt = numberOption((n) => Number.isInteger(n) && n >= 0, "an integer ≥ 0");

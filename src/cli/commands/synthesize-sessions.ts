@@ -30,7 +30,7 @@ import {
   type SimulatorItem,
 } from "../../synthetic";
 import { MS_PER_DAY } from "../../shared/time-units";
-import { note, positiveInt, positiveNumber, printSummary } from "../output";
+import { nonNegativeNumber, note, positiveInt, positiveNumber, printSummary, probability } from "../output";
 import { cliSidecarClient } from "../sidecar-client";
 
 interface SessionsFlags {
@@ -64,22 +64,6 @@ interface SessionsFlags {
   tasteKappa?: number;
   tasteNoise: number;
   calibrateClicks?: boolean;
-}
-
-function probability(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!(n >= 0 && n <= 1)) throw new Error(`${name} must be a number in [0, 1], got "${value}"`);
-    return n;
-  };
-}
-
-function nonNegativeNumber(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!(n >= 0) || !Number.isFinite(n)) throw new Error(`${name} must be a finite number >= 0, got "${value}"`);
-    return n;
-  };
 }
 
 function instant(value: string): number {
