@@ -133,10 +133,14 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
       ? { range: { indexed_at: { gte: checkpoint.since ?? back(checkpoint.startedAt) } } }
       : { range: { _seq_no: { gt: checkpoint.seqNoFloor } } };
   /** The next window: it starts where the current pass started. */
-  const nextWindow = async (): Promise<Pick<ReindexCheckpoint, "since" | "passStartedAt" | "seqNoFloor" | "passSeqNo">> => ({
+  const nextFloor = (): Pick<ReindexCheckpoint, "since" | "seqNoFloor"> => ({
     since: back(checkpoint.passStartedAt ?? checkpoint.startedAt),
-    passStartedAt: new Date().toISOString(),
     ...(checkpoint.passSeqNo === undefined ? {} : { seqNoFloor: checkpoint.passSeqNo }),
+  });
+  /** {@link nextFloor}, and the new pass's own start (its time and the source's `_seq_no` now), for a window that is followed by another. */
+  const nextWindow = async (): Promise<Pick<ReindexCheckpoint, "since" | "passStartedAt" | "seqNoFloor" | "passSeqNo">> => ({
+    ...nextFloor(),
+    passStartedAt: new Date().toISOString(),
     ...(checkpoint.seqNoFloor === undefined ? {} : { passSeqNo: await maxSeqNo(gateway, checkpoint.source) }),
   });
   const back = (iso: string) => new Date(Date.parse(iso) - slackMs).toISOString();
@@ -183,8 +187,8 @@ export async function runReindex(gateway: OpenSearchGateway, options: ReindexOpt
           await swapAlias(gateway, options.alias, checkpoint.source, checkpoint.target);
         }
         await hooks.afterSwap?.(checkpoint.target);
-        const { since, seqNoFloor } = await nextWindow();
-        await commit({ ...checkpoint, phase: "final-catch-up", after: null, since, ...(seqNoFloor === undefined ? {} : { seqNoFloor }) });
+        // The last window: nothing follows it, so no new pass start is read.
+        await commit({ ...checkpoint, phase: "final-catch-up", after: null, ...nextFloor() });
         break;
       }
       case "final-catch-up": {
