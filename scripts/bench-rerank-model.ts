@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     }
     const result = await benchRerankModel(options);
     runs.push(result);
-    log(line(`fast path (js)               [${backend} run]`, result.fast));
+    log(line(`fast path (SIMD kernel)       [${backend} run]`, result.fast));
     log(line(`tfjs graph on ${backend}`, result.tfjs));
     log(line(`fast path, ${result.fastBatched.lists} lists per call`, result.fastBatched));
     log(line(`tfjs graph, ${result.tfjsBatched.lists} lists per call`, result.tfjsBatched));

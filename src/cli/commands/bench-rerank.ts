@@ -66,7 +66,7 @@ export function benchRerankCommand(): Command {
       const m = result.model_only;
       const s = m.shape;
       note(`model only: ${m.candidates} candidates × ${m.history} history items, ${m.shape_from} shape F=${s.features} D=${s.dimension} K=${s.hidden} A=${s.attention}; backend ${m.backend}`);
-      model("fast path (Float32Array)", m.fast);
+      model("fast path (SIMD kernel)", m.fast);
       model("fast path, history new to it", m.fastNewHistory);
       model(`TF.js graph on ${m.backend} (baseline)`, m.tfjs);
       model(`fast path, ${m.fastBatched.lists} lists per call`, m.fastBatched);

@@ -6,6 +6,40 @@ import { checkRerankerShape, checkRerankerWeights, fusionInputs, PERSONAL_TERMS,
 
 const TOP_ATTENDED = 3;
 
+/** A list's history items that have a vector, in order. */
+interface ValidHistory {
+  readonly vectors: ArrayLike<number>[];
+  /** w_j, as float32. */
+  readonly weights: number[];
+  /** Each item's index in the caller's history. */
+  readonly index: number[];
+  /** W_u v_j when known; filled in for the fresh ones. */
+  readonly projections: (Float32Array | undefined)[];
+  /** Positions (in `vectors`) of the vectors never projected before. */
+  readonly fresh: number[];
+}
+
+/** Offsets (in floats) of one list's operands in the kernel's memory, and the padded widths. */
+interface ListOperands {
+  /** History items rounded up to four: the width of each history block of the similarity columns. */
+  readonly historyStride: number;
+  /** Columns of [W_u v | v | q]: 2·historyStride + 4. */
+  readonly similarityStride: number;
+  readonly freshAt: number;
+  readonly freshProjectedAt: number;
+  readonly historyAt: number;
+  readonly embeddingsAt: number;
+  readonly similarityAt: number;
+  readonly inputsAt: number;
+  readonly hiddenAt: number;
+  readonly projectedAt: number;
+  readonly keysAt: number;
+  readonly valuesAt: number;
+  readonly contextAt: number;
+  readonly rowAt: number;
+  readonly end: number;
+}
+
 /**
  * The re-ranker's forward pass on typed arrays — the same math as `rerankerGraph`, one list at a time,
  * without tensor allocation or backend dispatch. Its dense parts run in a WebAssembly SIMD kernel
@@ -98,97 +132,165 @@ export class FastReranker {
 
   /** Scores (and, with `explain`, explanations) of one list's candidates, in input order. @throws Error when an input does not fit the model. */
   score(list: RerankList, explain = false): { scores: Float32Array; explanations?: CandidateExplanation[] } {
-    const { dimension: d, features: f, hidden: k, attention: a, maxHistory } = this.shape;
-    const w = this.weights;
+    const { dimension: d, hidden: k, attention: a } = this.shape;
     const n = list.candidates.length;
     if (n === 0) return explain ? { scores: new Float32Array(0), explanations: [] } : { scores: new Float32Array(0) };
     if (list.queryEmbedding && list.queryEmbedding.length !== d) throw new Error(`the query embedding has length ${list.queryEmbedding.length}, the model's dimension is ${d}`);
+    const history = this.validHistory(list);
+    const hv = history.vectors.length;
+    const ops = this.operandsFor(n, hv, history.fresh.length);
+    const m = this.kernel.reserve(ops.end);
 
-    // Valid history items: their vectors, weights w_j and index in the caller's list.
+    this.layOutHistory(m, ops, history, list.queryEmbedding);
+    const hasEmbedding = this.layOutCandidates(m, ops, list);
+    this.kernel.matmul(ops.embeddingsAt, ops.historyAt, ops.similarityAt, n, d, ops.similarityStride);
+    const attention = explain ? new Float64Array(n * hv) : new Float64Array(hv);
+    this.fusionInputsInto(m, ops, list, history, hasEmbedding, attention, explain);
+
+    // h = relu([x, 1]·[W₁; b₁]); then per candidate its listwise query, key, value and own score.
+    const { inputStride: is, hiddenStride: kh, projectionStride: ps } = this;
+    this.kernel.matmul(ops.inputsAt, this.fusionAt, ops.hiddenAt, n, is, kh, true);
+    this.kernel.matmul(ops.hiddenAt, this.projectionAt, ops.projectedAt, n, kh, ps);
+    const n4 = fourLanes(n);
+    m.fill(0, ops.keysAt, ops.keysAt + a * n4);
+    m.fill(0, ops.valuesAt, ops.valuesAt + n4);
+    for (let c = 0; c < n; c++) {
+      const pc = ops.projectedAt + c * ps;
+      for (let z = 0; z < a; z++) m[ops.keysAt + z * n4 + c] = m[pc + a + z] as number;
+      m[ops.valuesAt + c] = m[pc + 2 * a] as number;
+    }
+    this.kernel.listwise(ops.projectedAt, ps, ops.keysAt, ops.valuesAt, ops.contextAt, ops.rowAt, n, a);
+    const scores = new Float32Array(n);
+    const bias = this.weights.scoreBias[0] as number;
+    for (let c = 0; c < n; c++) scores[c] = (m[ops.projectedAt + c * ps + 2 * a + 1] as number) + (m[ops.contextAt + c] as number) + bias;
+    if (!explain) return { scores };
+
+    const inputs = this.inputs;
+    const x = new Float32Array(n * inputs);
+    const hidden = new Float64Array(n * k);
+    const context = new Float64Array(n);
+    for (let c = 0; c < n; c++) {
+      x.set(m.subarray(ops.inputsAt + c * is, ops.inputsAt + c * is + inputs), c * inputs);
+      for (let u = 0; u < k; u++) hidden[c * k + u] = m[ops.hiddenAt + c * kh + u] as number;
+      context[c] = m[ops.contextAt + c] as number;
+    }
+    return { scores, explanations: this.explain(n, hv, x, hidden, attention, context, history.index) };
+  }
+
+  /** The list's history items with a vector (at most maxHistory): vectors, weights w_j, index in the list, and which have no cached W_u v. */
+  private validHistory(list: RerankList): ValidHistory {
+    const { dimension: d, maxHistory } = this.shape;
     const history = list.history ?? [];
     const limit = Math.min(maxHistory, history.length);
-    const vectors: ArrayLike<number>[] = [];
-    const hw: number[] = [];
-    const historyIndex: number[] = [];
+    const valid: ValidHistory = { vectors: [], weights: [], index: [], projections: [], fresh: [] };
     for (let j = 0; j < limit; j++) {
       const item = history[j];
       if (!item?.embedding) continue;
       if (item.embedding.length !== d) throw new Error(`history item ${j}: the embedding has length ${item.embedding.length}, the model's dimension is ${d}`);
-      vectors.push(item.embedding);
-      hw.push(Math.fround(historyWeight(item)));
-      historyIndex.push(j);
+      const projection = this.projected.get(item.embedding);
+      if (!projection) valid.fresh.push(valid.vectors.length);
+      valid.projections.push(projection);
+      valid.vectors.push(item.embedding);
+      valid.weights.push(Math.fround(historyWeight(item)));
+      valid.index.push(j);
     }
-    const hv = historyIndex.length;
+    return valid;
+  }
+
+  /** Where one list's operands go in the kernel's memory, after the model's weights. */
+  private operandsFor(n: number, hv: number, fresh: number): ListOperands {
+    const { dimension: d, attention: a } = this.shape;
     const hv4 = fourLanes(hv);
-    const projections = vectors.map((v) => this.projected.get(v));
-    const fresh = projections.flatMap((t, j) => (t ? [] : [j]));
-
-    // Operands: [W_u v_j | v_j | q] as columns (d × sc), the candidates' vectors, and what the products fill in.
-    const sc = 2 * hv4 + 4;
+    const similarityStride = 2 * hv4 + 4;
     const n4 = fourLanes(n);
-    const is = this.inputStride;
-    const kh = this.hiddenStride;
-    const ps = this.projectionStride;
-    const ds = this.dimensionStride;
     const layout = new KernelLayout(this.operandsAt);
-    const freshAt = layout.take(fresh.length * d);
-    const freshProjectedAt = layout.take(fresh.length * ds);
-    const historyAt = layout.take(d * sc);
-    const embeddingsAt = layout.take(n * d);
-    const similarityAt = layout.take(n * sc);
-    const inputsAt = layout.take(n * is);
-    const hiddenAt = layout.take(n * kh);
-    const projectedAt = layout.take(n * ps);
-    const keysAt = layout.take(a * n4);
-    const valuesAt = layout.take(n4);
-    const contextAt = layout.take(n4);
-    const rowAt = layout.take(n4);
-    const m = this.kernel.reserve(layout.end);
+    return {
+      historyStride: hv4,
+      similarityStride,
+      freshAt: layout.take(fresh * d),
+      freshProjectedAt: layout.take(fresh * this.dimensionStride),
+      historyAt: layout.take(d * similarityStride),
+      embeddingsAt: layout.take(n * d),
+      similarityAt: layout.take(n * similarityStride),
+      inputsAt: layout.take(n * this.inputStride),
+      hiddenAt: layout.take(n * this.hiddenStride),
+      projectedAt: layout.take(n * this.projectionStride),
+      keysAt: layout.take(a * n4),
+      valuesAt: layout.take(n4),
+      contextAt: layout.take(n4),
+      rowAt: layout.take(n4),
+      end: layout.end,
+    };
+  }
 
-    // History vectors not seen before: W_u v in one product, kept by the vector's identity.
+  /**
+   * The columns [W_u v_1 … W_u v_H | v_1 … v_H | q] (d × similarityStride, each block padded to four).
+   * History vectors not seen before are projected in one product and kept by the vector's identity.
+   */
+  private layOutHistory(m: Float32Array, ops: ListOperands, history: ValidHistory, query: ArrayLike<number> | null | undefined): void {
+    const d = this.shape.dimension;
+    const ds = this.dimensionStride;
+    const { fresh, vectors, projections } = history;
     if (fresh.length > 0) {
-      fresh.forEach((j, i) => m.set(vectors[j] as ArrayLike<number>, freshAt + i * d));
-      this.kernel.matmul(freshAt, this.historyProjectionAt, freshProjectedAt, fresh.length, d, ds);
+      fresh.forEach((j, i) => m.set(vectors[j] as ArrayLike<number>, ops.freshAt + i * d));
+      this.kernel.matmul(ops.freshAt, this.historyProjectionAt, ops.freshProjectedAt, fresh.length, d, ds);
       fresh.forEach((j, i) => {
-        const t = m.slice(freshProjectedAt + i * ds, freshProjectedAt + i * ds + d);
+        const t = m.slice(ops.freshProjectedAt + i * ds, ops.freshProjectedAt + i * ds + d);
         const v = vectors[j] as ArrayLike<number>;
         // Only typed arrays are kept (what serving passes); a plain number[] is projected every time.
         if (v instanceof Float32Array) this.projected.set(v, t);
         projections[j] = t;
       });
     }
-    m.fill(0, historyAt, historyAt + d * sc);
-    for (let j = 0; j < hv; j++) {
-      const v = vectors[j] as ArrayLike<number>;
+    const { historyAt: at, similarityStride: sc, historyStride: hv4 } = ops;
+    m.fill(0, at, at + d * sc);
+    vectors.forEach((v, j) => {
       const t = projections[j] as Float32Array;
       for (let r = 0; r < d; r++) {
-        m[historyAt + r * sc + j] = t[r] as number;
-        m[historyAt + r * sc + hv4 + j] = v[r] as number;
+        m[at + r * sc + j] = t[r] as number;
+        m[at + r * sc + hv4 + j] = v[r] as number;
       }
-    }
-    if (list.queryEmbedding) for (let r = 0; r < d; r++) m[historyAt + r * sc + 2 * hv4] = list.queryEmbedding[r] as number;
-    const hasEmbedding = new Uint8Array(n);
-    for (let c = 0; c < n; c++) {
-      const embedding = (list.candidates[c] as RerankList["candidates"][number]).embedding;
-      if (embedding) {
-        if (embedding.length !== d) throw new Error(`candidate ${c}: the embedding has length ${embedding.length}, the model's dimension is ${d}`);
-        m.set(embedding, embeddingsAt + c * d);
-        hasEmbedding[c] = 1;
-      } else m.fill(0, embeddingsAt + c * d, embeddingsAt + (c + 1) * d);
-    }
-    this.kernel.matmul(embeddingsAt, historyAt, similarityAt, n, d, sc);
+    });
+    if (query) for (let r = 0; r < d; r++) m[at + r * sc + 2 * hv4] = query[r] as number;
+  }
 
-    // Per candidate: its normalized features, then the personal terms from its history attention.
+  /** The candidates' vectors as rows (zeros without one); which have one. */
+  private layOutCandidates(m: Float32Array, ops: ListOperands, list: RerankList): Uint8Array {
+    const d = this.shape.dimension;
+    const hasEmbedding = new Uint8Array(list.candidates.length);
+    list.candidates.forEach(({ embedding }, c) => {
+      const at = ops.embeddingsAt + c * d;
+      if (!embedding) {
+        m.fill(0, at, at + d);
+        return;
+      }
+      if (embedding.length !== d) throw new Error(`candidate ${c}: the embedding has length ${embedding.length}, the model's dimension is ${d}`);
+      m.set(embedding, at);
+      hasEmbedding[c] = 1;
+    });
+    return hasEmbedding;
+  }
+
+  /**
+   * Each candidate's fusion inputs [z_c, p_c, 1]: its normalized features, then the personal terms from
+   * its attention over the history (softmax_j of e_c·W_u v_j + γ·w_j, read from the similarity rows).
+   * `attention` gets the weights, every candidate's when `explain`.
+   */
+  private fusionInputsInto(m: Float32Array, ops: ListOperands, list: RerankList, history: ValidHistory, hasEmbedding: Uint8Array, attention: Float64Array, explain: boolean): void {
+    const f = this.shape.features;
+    const w = this.weights;
     const gamma = w.historyWeight[0] as number;
     const personalBias = w.personalBias[0] as number;
-    const attention = explain ? new Float64Array(n * hv) : new Float64Array(hv);
-    const inputs = this.inputs;
-    for (let c = 0; c < n; c++) {
-      const xi = inputsAt + c * is;
-      this.normalizer.normalizeInto((list.candidates[c] as RerankList["candidates"][number]).features, m, xi);
+    const { inputs, inputStride: is } = this;
+    const { similarityStride: sc, historyStride: hv4 } = ops;
+    const hw = history.weights;
+    const hv = hw.length;
+    list.candidates.forEach((candidate, c) => {
+      const xi = ops.inputsAt + c * is;
+      this.normalizer.normalizeInto(candidate.features, m, xi);
       m.fill(0, xi + inputs, xi + is);
       m[xi + inputs] = 1;
-      const row = similarityAt + c * sc;
+      const row = ops.similarityAt + c * sc;
       let interestDot = 0;
       let projected = 0;
       let maxAttention = 0;
@@ -220,32 +322,7 @@ export class FastReranker {
       m[p + 3] = maxAttention;
       m[p + 4] = m[row + 2 * hv4] as number;
       m[p + 5] = hv > 0 ? 1 : 0;
-    }
-
-    // h = relu([x, 1]·[W₁; b₁]); then per candidate its listwise query, key, value and own score.
-    this.kernel.matmul(inputsAt, this.fusionAt, hiddenAt, n, is, kh, true);
-    this.kernel.matmul(hiddenAt, this.projectionAt, projectedAt, n, kh, ps);
-    m.fill(0, keysAt, keysAt + a * n4);
-    m.fill(0, valuesAt, valuesAt + n4);
-    for (let c = 0; c < n; c++) {
-      const pc = projectedAt + c * ps;
-      for (let z = 0; z < a; z++) m[keysAt + z * n4 + c] = m[pc + a + z] as number;
-      m[valuesAt + c] = m[pc + 2 * a] as number;
-    }
-    this.kernel.listwise(projectedAt, ps, keysAt, valuesAt, contextAt, rowAt, n, a);
-    const scores = new Float32Array(n);
-    const bias = w.scoreBias[0] as number;
-    for (let c = 0; c < n; c++) scores[c] = (m[projectedAt + c * ps + 2 * a + 1] as number) + (m[contextAt + c] as number) + bias;
-    if (!explain) return { scores };
-    const x = new Float32Array(n * inputs);
-    const hidden = new Float64Array(n * k);
-    const context = new Float64Array(n);
-    for (let c = 0; c < n; c++) {
-      x.set(m.subarray(inputsAt + c * is, inputsAt + c * is + inputs), c * inputs);
-      for (let u = 0; u < k; u++) hidden[c * k + u] = m[hiddenAt + c * kh + u] as number;
-      context[c] = m[contextAt + c] as number;
-    }
-    return { scores, explanations: this.explain(n, hv, x, hidden, attention, context, historyIndex) };
+    });
   }
 
   private explain(n: number, hv: number, x: Float32Array, hidden: Float64Array, attention: Float64Array, context: Float64Array, historyIndex: readonly number[]): CandidateExplanation[] {

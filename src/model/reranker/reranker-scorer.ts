@@ -20,7 +20,7 @@ export interface Reranker {
   readonly shape: RerankerShape;
   /** The raw features every candidate must carry, in this order. */
   readonly featureNames: readonly string[];
-  /** "js" (Float32Array forward pass) or "tfjs" (the TensorFlow.js graph on the active backend). */
+  /** "js" (the fast path: typed arrays and its WebAssembly SIMD kernel) or "tfjs" (the TensorFlow.js graph on the active backend). */
   readonly inference: "js" | "tfjs";
   /**
    * Scores several lists in one call (micro-batching: on tfjs they run as one padded batch). A list
