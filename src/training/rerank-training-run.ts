@@ -1,7 +1,7 @@
 import { basename, join } from "node:path";
 import { type SidecarClient } from "../client";
 import { readJudgments, type JudgmentFormat } from "../eval";
-import { promoteModel, RERANKER_KIND, saveReranker, selectInferenceBackend, trainReranker, type BackendSelection, type InferenceBackendPreference, type RerankerTrainingMetrics, type RerankerTrainingProgress } from "../model";
+import { DEFAULT_RERANKER_TRAIN_OPTIONS, promoteModel, RERANKER_KIND, saveReranker, selectInferenceBackend, trainReranker, type BackendSelection, type InferenceBackendPreference, type RerankerTrainingMetrics, type RerankerTrainingProgress, type TrainRerankerOptions } from "../model";
 import { Rng } from "../model/rng";
 import { mapWithConcurrency } from "../shared/concurrency";
 import { sha256File } from "../model/training-inputs";
@@ -44,6 +44,8 @@ export interface RerankTrainingOptions {
   maxSeconds?: number;
   /** Share of query groups held out for validation. @defaultValue 0.2 */
   validationFraction?: number;
+  /** The model's shape and optimizer (`DEFAULT_RERANKER_TRAIN_OPTIONS` for what is not given). @defaultValue the defaults */
+  model?: Partial<Pick<TrainRerankerOptions, "learningRate" | "batchSize" | "patience" | "hidden" | "attention">>;
   /** @defaultValue 42 */
   seed?: number;
   /** Make the new version the active one. @defaultValue false */
@@ -209,6 +211,7 @@ export async function trainRerankerModel(options: RerankTrainingOptions): Promis
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
       ...(options.maxSeconds !== undefined ? { maxSeconds: options.maxSeconds } : {}),
       ...(options.validationFraction !== undefined ? { validationFraction: options.validationFraction } : {}),
+      ...options.model,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     },
   );
@@ -237,6 +240,11 @@ export async function trainRerankerModel(options: RerankTrainingOptions): Promis
       ...(options.lists ? { syntheticRows: options.syntheticRows ?? "include" } : {}),
       excludeLabelItems,
       maxLists: options.maxLists ?? null,
+      optimizer: {
+        learningRate: options.model?.learningRate ?? DEFAULT_RERANKER_TRAIN_OPTIONS.learningRate,
+        batchSize: options.model?.batchSize ?? DEFAULT_RERANKER_TRAIN_OPTIONS.batchSize,
+        patience: options.model?.patience ?? DEFAULT_RERANKER_TRAIN_OPTIONS.patience,
+      },
       counts: {
         judgmentGroups: read.judgmentGroups,
         eventExamples: read.eventExamples,

@@ -128,7 +128,8 @@ describe("relevance train reranker on the sidecar's own candidates (real OpenSea
   });
 
   it("trains from an events file (.gz) through the CLI as the users, as of each search: lists, a summary line, a promoted version", async () => {
-    const run = await runRelevance(["train", "reranker", "--events", join(dir, "events.ndjson.gz"), "--epochs", "2", "--seed", "3", "--promote", "--out", join(dir, "cli-models")], {
+    const shapeAndOptimizer = ["--hidden", "8", "--attention", "4", "--learning-rate", "0.01", "--batch-size", "4", "--patience", "2"];
+    const run = await runRelevance(["train", "reranker", "--events", join(dir, "events.ndjson.gz"), "--epochs", "2", "--seed", "3", ...shapeAndOptimizer, "--promote", "--out", join(dir, "cli-models")], {
       SIDECAR_URL: url,
       SIDECAR_API_KEY: TEST_API_KEYS.admin,
     });
@@ -141,9 +142,15 @@ describe("relevance train reranker on the sidecar's own candidates (real OpenSea
     assert.equal((summary.lists as number) + (summary.dropped_no_positive as number), 24);
     assert.ok((summary.lists as number) >= 20);
     assert.equal(await activeVersion(join(dir, "cli-models"), RERANKER_KIND), summary.version);
-    const manifest = JSON.parse(await readFile(join(summary.dir as string, "manifest.json"), "utf8")) as { training: { dataHashes: Record<string, string>; pipeline: string } };
+    const manifest = JSON.parse(await readFile(join(summary.dir as string, "manifest.json"), "utf8")) as {
+      model: { hidden: number; attention: number };
+      training: { dataHashes: Record<string, string>; pipeline: string; optimizer: Record<string, number> };
+    };
     assert.equal(manifest.training.dataHashes.events, sha256(await readFile(join(dir, "events.ndjson.gz"))));
     assert.equal(manifest.training.pipeline, "personal");
+    // The shape and optimizer flags reach the model and are recorded.
+    assert.deepEqual([manifest.model.hidden, manifest.model.attention], [8, 4]);
+    assert.deepEqual(manifest.training.optimizer, { learningRate: 0.01, batchSize: 4, patience: 2 });
   });
 
   it("asks for each event example's candidates as of its search with its clicked item excluded: the history never holds the label", async () => {

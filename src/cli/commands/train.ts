@@ -1,11 +1,11 @@
 import { Command, Option } from "commander";
-import { EMBEDDINGS_KIND, INFERENCE_BACKENDS, RERANKER_KIND, type BackendSelection, type InferenceBackendPreference } from "../../model";
+import { DEFAULT_RERANKER_TRAIN_OPTIONS, EMBEDDINGS_KIND, INFERENCE_BACKENDS, RERANKER_KIND, type BackendSelection, type InferenceBackendPreference } from "../../model";
 import { envDefault, readConnectionSettings } from "../../config";
 import { SidecarClient } from "../../client";
 import { JUDGMENT_FORMATS, type JudgmentFormat } from "../../eval";
 import { trainEmbeddingsModel, trainRerankerModel, type SyntheticRows } from "../../training";
 import { catalogReadOptions, withCatalogOptions, type CatalogFlags } from "../catalog-options";
-import { fractionBelowOne, nonNegativeInt, nonNegativeNumber, note, positiveInt, printSummary, progressBar } from "../output";
+import { fractionBelowOne, nonNegativeInt, nonNegativeNumber, note, positiveInt, positiveNumber, printSummary, progressBar } from "../output";
 
 interface TrainEmbeddingsFlags extends CatalogFlags {
   judgments?: string;
@@ -90,6 +90,11 @@ interface TrainRerankerFlags {
   epochs: number;
   maxSeconds: number;
   valFraction: number;
+  learningRate: number;
+  batchSize: number;
+  patience: number;
+  hidden: number;
+  attention: number;
   seed: number;
   out?: string;
   promote?: boolean;
@@ -122,6 +127,7 @@ async function trainRerankerAction(flags: TrainRerankerFlags): Promise<void> {
     epochs: flags.epochs,
     maxSeconds: flags.maxSeconds,
     validationFraction: flags.valFraction,
+    model: { learningRate: flags.learningRate, batchSize: flags.batchSize, patience: flags.patience, hidden: flags.hidden, attention: flags.attention },
     seed: flags.seed,
     promote: Boolean(flags.promote),
     backend: flags.backend,
@@ -207,6 +213,11 @@ export function trainCommand(): Command {
     .option("--epochs <n>", "most passes over the training lists (early stopping on validation NDCG@10)", nonNegativeInt("--epochs"), 30)
     .option("--max-seconds <n>", "stop training after this many seconds", positiveInt("--max-seconds"), 600)
     .option("--val-fraction <f>", "share of query groups held out for validation", fractionBelowOne("--val-fraction"), 0.2)
+    .option("--learning-rate <r>", "Adam learning rate", positiveNumber("--learning-rate"), DEFAULT_RERANKER_TRAIN_OPTIONS.learningRate)
+    .option("--batch-size <n>", "lists per training step", positiveInt("--batch-size"), DEFAULT_RERANKER_TRAIN_OPTIONS.batchSize)
+    .option("--patience <n>", "stop after this many epochs without a better validation NDCG@10 (the best epoch is kept)", positiveInt("--patience"), DEFAULT_RERANKER_TRAIN_OPTIONS.patience)
+    .option("--hidden <n>", "K, width of the fused hidden vector", positiveInt("--hidden"), DEFAULT_RERANKER_TRAIN_OPTIONS.hidden)
+    .option("--attention <n>", "A, width of the listwise self-attention", positiveInt("--attention"), DEFAULT_RERANKER_TRAIN_OPTIONS.attention)
     .option("--seed <n>", "random seed (sample, split, initialization, shuffling)", nonNegativeInt("--seed"), 42)
     .option("--out <dir>", `models folder ${envDefault("MODELS_DIR")}`)
     .option("--promote", "make the new version the active one (serve loads it at start and on SIGHUP)")
