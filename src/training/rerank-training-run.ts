@@ -1,7 +1,7 @@
 import { basename, join } from "node:path";
 import { type SidecarClient } from "../client";
 import { readJudgments, type JudgmentFormat } from "../eval";
-import { DEFAULT_RERANKER_TRAIN_OPTIONS, promoteModel, RERANKER_KIND, saveReranker, selectInferenceBackend, trainReranker, type BackendSelection, type InferenceBackendPreference, type RerankerTrainingMetrics, type RerankerTrainingProgress, type TrainRerankerOptions } from "../model";
+import { promoteModel, RERANKER_KIND, saveReranker, selectInferenceBackend, trainReranker, type BackendSelection, type InferenceBackendPreference, type RerankerTrainingMetrics, type RerankerTrainingProgress, type TrainRerankerOptions } from "../model";
 import { Rng } from "../model/rng";
 import { mapWithConcurrency } from "../shared/concurrency";
 import { sha256File } from "../model/training-inputs";
@@ -240,11 +240,7 @@ export async function trainRerankerModel(options: RerankTrainingOptions): Promis
       ...(options.lists ? { syntheticRows: options.syntheticRows ?? "include" } : {}),
       excludeLabelItems,
       maxLists: options.maxLists ?? null,
-      optimizer: {
-        learningRate: options.model?.learningRate ?? DEFAULT_RERANKER_TRAIN_OPTIONS.learningRate,
-        batchSize: options.model?.batchSize ?? DEFAULT_RERANKER_TRAIN_OPTIONS.batchSize,
-        patience: options.model?.patience ?? DEFAULT_RERANKER_TRAIN_OPTIONS.patience,
-      },
+      optimizer: trained.optimizer,
       counts: {
         judgmentGroups: read.judgmentGroups,
         eventExamples: read.eventExamples,

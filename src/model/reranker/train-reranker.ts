@@ -109,6 +109,8 @@ export interface TrainedReranker {
   schema: FeatureSchema;
   weights: RerankerWeights;
   metrics: RerankerTrainingMetrics;
+  /** The optimizer settings the training ran with (the defaults filled in). */
+  optimizer: Pick<TrainRerankerOptions, "learningRate" | "batchSize" | "patience">;
 }
 
 /**
@@ -227,6 +229,7 @@ export async function trainReranker(data: RerankerTrainingData, options: Partial
     shape,
     schema,
     weights: kept,
+    optimizer: { learningRate: opts.learningRate, batchSize: opts.batchSize, patience: opts.patience },
     metrics: {
       loss: "listwise-softmax-cross-entropy",
       before,
