@@ -295,15 +295,16 @@ export class FastReranker {
       let projected = 0;
       let maxAttention = 0;
       if (hv > 0) {
+        const at = explain ? c * hv : 0;
         let max = Number.NEGATIVE_INFINITY;
         for (let j = 0; j < hv; j++) {
           const logit = (m[row + j] as number) + gamma * (hw[j] as number);
+          attention[at + j] = logit;
           if (logit > max) max = logit;
         }
-        const at = explain ? c * hv : 0;
         let total = 0;
         for (let j = 0; j < hv; j++) {
-          const p = Math.exp((m[row + j] as number) + gamma * (hw[j] as number) - max);
+          const p = Math.exp((attention[at + j] as number) - max);
           attention[at + j] = p;
           total += p;
         }
