@@ -142,10 +142,10 @@ export class FastReranker {
     const m = this.kernel.reserve(ops.end);
 
     this.layOutHistory(m, ops, history, list.queryEmbedding);
-    const hasEmbedding = this.layOutCandidates(m, ops, list);
+    this.layOutCandidates(m, ops, list);
     this.kernel.matmul(ops.embeddingsAt, ops.historyAt, ops.similarityAt, n, d, ops.similarityStride);
     const attention = explain ? new Float64Array(n * hv) : new Float64Array(hv);
-    this.fusionInputsInto(m, ops, list, history, hasEmbedding, attention, explain);
+    this.fusionInputsInto(m, ops, list, history, attention, explain);
 
     // h = relu([x, 1]·[W₁; b₁]); then per candidate its listwise query, key, value and own score.
     const { inputStride: is, hiddenStride: kh, projectionStride: ps } = this;
@@ -254,10 +254,9 @@ export class FastReranker {
     if (query) for (let r = 0; r < d; r++) m[at + r * sc + 2 * hv4] = query[r] as number;
   }
 
-  /** The candidates' vectors as rows (zeros without one); which have one. */
-  private layOutCandidates(m: Float32Array, ops: ListOperands, list: RerankList): Uint8Array {
+  /** The candidates' vectors as rows (zeros without one). */
+  private layOutCandidates(m: Float32Array, ops: ListOperands, list: RerankList): void {
     const d = this.shape.dimension;
-    const hasEmbedding = new Uint8Array(list.candidates.length);
     list.candidates.forEach(({ embedding }, c) => {
       const at = ops.embeddingsAt + c * d;
       if (!embedding) {
@@ -266,9 +265,7 @@ export class FastReranker {
       }
       if (embedding.length !== d) throw new Error(`candidate ${c}: the embedding has length ${embedding.length}, the model's dimension is ${d}`);
       m.set(embedding, at);
-      hasEmbedding[c] = 1;
     });
-    return hasEmbedding;
   }
 
   /**
@@ -276,7 +273,7 @@ export class FastReranker {
    * its attention over the history (softmax_j of e_c·W_u v_j + γ·w_j, read from the similarity rows).
    * `attention` gets the weights, every candidate's when `explain`.
    */
-  private fusionInputsInto(m: Float32Array, ops: ListOperands, list: RerankList, history: ValidHistory, hasEmbedding: Uint8Array, attention: Float64Array, explain: boolean): void {
+  private fusionInputsInto(m: Float32Array, ops: ListOperands, list: RerankList, history: ValidHistory, attention: Float64Array, explain: boolean): void {
     const f = this.shape.features;
     const w = this.weights;
     const gamma = w.historyWeight[0] as number;
@@ -317,7 +314,7 @@ export class FastReranker {
         }
       }
       const p = xi + f;
-      m[p] = hasEmbedding[c] as number;
+      m[p] = candidate.embedding ? 1 : 0;
       m[p + 1] = interestDot;
       m[p + 2] = 1 / (1 + Math.exp(-(projected + personalBias)));
       m[p + 3] = maxAttention;
